@@ -1,0 +1,141 @@
+"""The ``hotprobe`` command: ``collect``, ``demo`` and ``sinks``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from collector import registry as registry_module
+from collector.config import DEFAULT_BIND, CollectorConfig
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotprobe", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    collect = commands.add_parser("collect", help="run the collector")
+    collect.add_argument(
+        "--bind",
+        action="append",
+        metavar="ENDPOINT",
+        help=f"PAIR endpoint to bind (repeatable; default {DEFAULT_BIND})",
+    )
+    collect.add_argument(
+        "--fan-in",
+        action="append",
+        metavar="ENDPOINT",
+        help="PULL endpoint for many processes (repeatable; default: each --bind's next port)",
+    )
+    collect.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=0.1,
+        metavar="SECONDS",
+        help="keep at most one event per stream per interval (default 0.1; 0 keeps all)",
+    )
+    collect.add_argument(
+        "--trailing",
+        action="store_true",
+        help="also emit a stream's newest suppressed event when its interval closes",
+    )
+    collect.add_argument(
+        "--sink",
+        action="append",
+        metavar="SPEC",
+        help="where kept events go: stdout, file:PATH, ... (repeatable; default stdout)",
+    )
+    collect.add_argument(
+        "--dead-letter",
+        default="hotprobe-dead-letter.jsonl",
+        metavar="PATH",
+        help="where rejected messages are written (created on the first one)",
+    )
+    collect.add_argument(
+        "--stats-interval",
+        type=_positive_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="print a stats line on stderr this often (0: only at exit)",
+    )
+    collect.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+
+    commands.add_parser("demo", help="run a short instrumented simulation against a collector")
+    commands.add_parser("sinks", help="list the registered sink schemes")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> CollectorConfig:
+    return CollectorConfig(
+        bind=args.bind or [DEFAULT_BIND],
+        fan_in=args.fan_in,
+        interval=args.interval,
+        trailing=args.trailing,
+        sinks=args.sink or ["stdout"],
+        dead_letter=args.dead_letter,
+        stats_interval=args.stats_interval,
+    )
+
+
+def _setup_logging(quiet: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="hotprobe: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _usage_error(message: str) -> int:
+    print(f"hotprobe collect: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_collect(args: argparse.Namespace) -> int:
+    from collector.service import Collector, build_runners
+
+    _setup_logging(args.quiet)
+    config = _config(args)
+    registry = registry_module.load()
+    try:
+        runners = build_runners(registry, config.sinks)
+    except (registry_module.UnknownSink, ValueError) as exc:
+        return _usage_error(str(exc))
+    try:
+        collector = Collector(config, registry, runners)
+    except Exception as exc:  # zmq.ZMQError: address in use, bad endpoint
+        return _usage_error(f"cannot bind {config.bind}: {exc}")
+    return collector.run()
+
+
+def run_sinks() -> int:
+    registry = registry_module.load()
+    for scheme, sink_type in sorted(registry.sink_types.items()):
+        source = sink_type.plugin
+        if sink_type.distribution:
+            source += f" ({sink_type.distribution})"
+        print(f"{scheme:<10} {sink_type.description}  [{source}]")
+        for option, help_text in sink_type.options.items():
+            print(f"{'':<10}   ?{option}=: {help_text}")
+    for failure in registry.failures:
+        print(f"failed: {failure}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "collect":
+        return run_collect(args)
+    if args.command == "demo":
+        from collector.demo import run_demo
+
+        _setup_logging(quiet=True)
+        return run_demo()
+    return run_sinks()

@@ -1,0 +1,37 @@
+"""The dead-letter file: every rejected message, with the reason and its bytes in base64."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from typing import IO
+
+import orjson
+
+from collector.event import Rejected
+
+
+class DeadLetters:
+    """Appends rejected messages as JSON lines; the file is created on the first one."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.count = 0
+        self._file: IO[bytes] | None = None
+
+    def write(self, rejected: Rejected) -> None:
+        self.count += 1
+        record = {
+            "rejected_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+            "reason": rejected.reason,
+            "raw_base64": base64.b64encode(rejected.raw).decode("ascii"),
+        }
+        if self._file is None:
+            self._file = open(self.path, "ab")  # noqa: SIM115 - kept open until close()
+        self._file.write(orjson.dumps(record) + b"\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

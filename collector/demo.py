@@ -1,0 +1,35 @@
+"""``hotprobe demo``: a collector and an instrumented Monte Carlo run, side by side."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+from collector import registry as registry_module
+from collector.config import CollectorConfig
+from collector.endpoints import free_tcp_endpoint
+from collector.service import Collector, build_runners
+
+
+def run_demo(sinks: list[str] | None = None, seconds: float = 3.0) -> int:
+    """Run the collector here and ``collector.demo_workload`` in a child process."""
+    endpoint = free_tcp_endpoint()
+    config = CollectorConfig(bind=[endpoint], interval=0.1, sinks=sinks or ["stdout"])
+    registry = registry_module.load()
+    collector = Collector(config, registry, build_runners(registry, config.sinks))
+    env = dict(os.environ, HOTPROBE_ENDPOINT=endpoint, HOTPROBE_DEMO_SECONDS=str(seconds))
+    env.pop("HOTPROBE_DISABLE", None)
+    worker = subprocess.Popen([sys.executable, "-m", "collector.demo_workload"], env=env)
+
+    def stop_when_done() -> None:
+        try:
+            worker.wait(timeout=seconds + 60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        collector.stop()
+
+    threading.Thread(target=stop_when_done, daemon=True).start()
+    status = collector.run()
+    return worker.wait() or status

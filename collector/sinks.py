@@ -1,0 +1,84 @@
+"""What a sink is: the spec it is built from and the four methods it implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    """A parsed ``--sink`` value: ``scheme[:target][?option=value&...]``.
+
+    ``file:/tmp/run.jsonl?max_bytes=1000000`` has scheme ``file``, target ``/tmp/run.jsonl``
+    and options ``{"max_bytes": "1000000"}``. ``text`` keeps the whole value (a MongoDB
+    connection string is handed to pymongo as written).
+    """
+
+    text: str
+    scheme: str
+    target: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> SinkSpec:
+        scheme, sep, rest = text.partition(":")
+        if not sep:
+            rest = ""
+        target, _, query = rest.partition("?")
+        if target.startswith("//") and scheme == "file":
+            target = target[2:]
+        return cls(text, scheme.strip().lower(), target, dict(parse_qsl(query)))
+
+    def option(self, name: str, default: Any = None, convert: Callable[[str], Any] = str) -> Any:
+        """An option converted with ``convert``; ``default`` when absent. Bad values raise
+        ``ValueError`` naming the option."""
+        if name not in self.options:
+            return default
+        try:
+            return convert(self.options[name])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"sink option {name}={self.options[name]!r}: {exc}") from None
+
+
+class Sink(abc.ABC):
+    """A destination for kept events.
+
+    The collector runs each sink in its own worker thread with a bounded queue, batching,
+    retry with backoff and a disk spool, so a sink only implements plain, blocking I/O.
+    ``write`` raising means "not written": the same batch is retried later.
+    """
+
+    def __init__(self, spec: SinkSpec) -> None:
+        self.spec = spec
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect or open files. Called once, in the sink's worker thread."""
+
+    @abc.abstractmethod
+    def write(self, events: list[dict[str, Any]]) -> None:
+        """Write a batch of events (JSON-ready dicts), in order."""
+
+    def flush(self) -> None:  # noqa: B027 - optional hook
+        """Make what was written durable. Called after quiet spells and before ``close``."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what ``open`` took. Called once, at shutdown."""
+
+
+SinkFactory = Callable[[SinkSpec], Sink]
+
+
+@dataclass(frozen=True)
+class SinkType:
+    """A registered sink scheme and where it came from."""
+
+    scheme: str
+    factory: SinkFactory
+    description: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+    plugin: str = ""
+    distribution: str = ""

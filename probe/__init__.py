@@ -1,0 +1,108 @@
+"""hotprobe's probe: progress events from hot loops, sent without ever stalling the host.
+
+    import probe
+
+    @probe.track
+    def step(x): ...
+
+    for x in probe.iterate(data, "load"): ...
+
+    with probe.progress("solve", total=n) as p:
+        p.update()
+
+    probe.emit("checkpoint", loss=0.1)
+
+Events go to ``tcp://127.0.0.1:5556`` (``HOTPROBE_ENDPOINT``); ``HOTPROBE_DISABLE=1`` turns
+every call into a no-op. The probe never imports the collector; they share the wire protocol.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import replace
+from typing import Any
+
+from probe import _settings, _stream
+from probe._iterate import iterate
+from probe._progress import Progress
+from probe._stream import Stream, finish_open_streams, transport
+from probe._track import track
+
+__all__ = ["Progress", "configure", "emit", "iterate", "progress", "stats", "track"]
+
+_marks: dict[str, Stream] = {}
+
+
+def progress(name: str | None = None, total: int | float | None = None, **fields: Any) -> Progress:
+    """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
+    on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
+    from probe._iterate import caller_name
+
+    return Progress(name or caller_name(), total, fields)
+
+
+def emit(name: str, **fields: Any) -> None:
+    """Send one ``mark`` event on stream ``name`` now, unthrottled, with ``fields`` as data."""
+    stream = _marks.get(name)
+    if stream is None:
+        stream = _marks[name] = _stream.resettable(Stream(name))
+    stream.mark(fields)
+
+
+def configure(
+    *,
+    endpoint: str | None = None,
+    fan_in: str | None = None,
+    socket: str | None = None,
+    min_interval: float | None = None,
+    enabled: bool | None = None,
+    run: str | None = None,
+    exit_timeout: float | None = None,
+) -> None:
+    """Change where and how often events are sent. Arguments left as None keep their value.
+
+    ``endpoint`` is the collector's PAIR endpoint; ``fan_in`` its PUSH/PULL endpoint (default:
+    the next port); ``socket`` is ``"auto"`` (PAIR for the first process on this machine,
+    fan-in for the others), ``"pair"`` or ``"push"``; ``min_interval`` is the least time in
+    seconds between two ``progress`` events of a stream; ``run`` labels this job.
+    """
+    changes = {
+        key: value
+        for key, value in {
+            "endpoint": endpoint,
+            "fan_in": fan_in,
+            "socket": socket,
+            "min_interval": min_interval,
+            "enabled": enabled,
+            "run": run,
+            "exit_timeout": exit_timeout,
+        }.items()
+        if value is not None
+    }
+    if "socket" in changes and changes["socket"] not in _settings.SOCKET_KINDS:
+        raise ValueError(f"socket must be one of {_settings.SOCKET_KINDS}, not {socket!r}")
+    new = replace(_settings.settings, **changes)
+    for key, value in vars(new).items():  # settings is shared by reference: update in place
+        setattr(_settings.settings, key, value)
+    transport.reconfigure(_settings.settings)
+
+
+def stats() -> dict[str, Any]:
+    """Counters of this process's probe: events sent and dropped, and where they go."""
+    return {
+        "sent": transport.sent,
+        "dropped": transport.dropped_total,
+        "dropped_since_last_send": transport.dropped,
+        "endpoint": transport.endpoint,
+        "socket": transport.kind,
+        "open_streams": len(_stream._open_streams),
+        "enabled": _settings.settings.enabled,
+    }
+
+
+def _shutdown() -> None:
+    finish_open_streams()
+    transport.close()
+
+
+atexit.register(_shutdown)

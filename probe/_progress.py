@@ -1,0 +1,36 @@
+"""``probe.progress``: a context manager for loops the probe cannot wrap."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from probe._stream import Stream
+
+
+class Progress(Stream):
+    """A progress stream used as ``with probe.progress(name, total) as p: p.update()``."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> Progress:
+        self.start()
+        return self
+
+    def update(self, k: int = 1, **fields: object) -> None:
+        """Add ``k`` units done; ``fields`` (optional) travel in the next event's ``data``."""
+        n = self.n = self.n + k
+        if fields:
+            self.fields = fields
+        if n >= self.next_check:
+            self.next_check = self.checkpoint(n)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.finish(self.n)
+        else:
+            self.fail(self.n, exc)

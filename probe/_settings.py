@@ -1,0 +1,69 @@
+"""Probe settings: defaults, environment variables and ``probe.configure``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
+SOCKET_KINDS = ("auto", "pair", "push")
+
+
+def _new_run_id() -> str:
+    """One id per job: inherited by child processes through ``HOTPROBE_RUN``."""
+    run = os.environ.get("HOTPROBE_RUN")
+    if not run:
+        run = os.urandom(6).hex()
+        os.environ["HOTPROBE_RUN"] = run
+    return run
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def fan_in_endpoint(endpoint: str) -> str:
+    """The PUSH/PULL endpoint paired with a PAIR endpoint: same host, next port.
+
+    ``tcp://host:5556`` -> ``tcp://host:5557``; ``ipc:///path`` -> ``ipc:///path.fan-in``.
+    The collector applies the same rule (docs/protocol.md).
+    """
+    if endpoint.startswith("tcp://"):
+        head, _, port = endpoint.rpartition(":")
+        if port.isdigit():
+            return f"{head}:{int(port) + 1}"
+    return endpoint + ".fan-in"
+
+
+@dataclass
+class Settings:
+    """What the probe sends, where, and how often."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    fan_in: str | None = None
+    socket: str = "auto"
+    min_interval: float = 0.05
+    enabled: bool = True
+    run: str = field(default_factory=_new_run_id)
+    exit_timeout: float = 0.5
+
+    @property
+    def fan_in_endpoint(self) -> str:
+        return self.fan_in or fan_in_endpoint(self.endpoint)
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        env = os.environ
+        return cls(
+            endpoint=env.get("HOTPROBE_ENDPOINT") or DEFAULT_ENDPOINT,
+            fan_in=env.get("HOTPROBE_FAN_IN") or None,
+            socket=(env.get("HOTPROBE_SOCKET") or "auto").lower(),
+            min_interval=_env_float("HOTPROBE_MIN_INTERVAL", 0.05),
+            enabled=env.get("HOTPROBE_DISABLE", "").strip().lower() not in ("1", "true", "yes"),
+        )
+
+
+settings = Settings.from_environment()

@@ -1,0 +1,150 @@
+"""One stream of progress: its counters, its throttle, and the events it sends.
+
+The hot paths (``iterate``, ``Progress.update``, ``track``'s wrapper) only add to a counter and
+compare it with ``next_check``; ``checkpoint`` reads the clock and adapts the stride so that the
+clock is read a few times per interval, whatever the loop's speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from time import perf_counter
+from typing import Any
+from weakref import WeakSet
+
+from probe._settings import settings
+from probe._transport import Transport
+from probe._wire import PROTOCOL_VERSION, utc_timestamp
+
+HOST = socket.gethostname()
+transport = Transport(settings)
+
+_open_streams: set[Stream] = set()
+_resettable: WeakSet[Stream] = WeakSet()
+
+
+class Stream:
+    """The state of one named progress stream in this process."""
+
+    __slots__ = (
+        "__weakref__",
+        "check_n",
+        "check_time",
+        "fields",
+        "last_n",
+        "last_time",
+        "n",
+        "name",
+        "next_check",
+        "pending",
+        "stride",
+        "t0",
+        "total",
+    )
+
+    def __init__(self, name: str, total: int | float | None = None, fields: dict | None = None):
+        self.name = name
+        self.total = total
+        self.fields = fields or None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.n = 0
+        self.pending = True
+        self.next_check = 1
+        self.stride = 1
+        self.t0 = self.last_time = self.check_time = perf_counter()
+        self.last_n = self.check_n = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Send ``start`` and register for the ``end`` at exit."""
+        self.pending = False
+        self.t0 = self.last_time = self.check_time = perf_counter()
+        _open_streams.add(self)
+        self._send("start", self.n, self.t0)
+
+    def checkpoint(self, n: int) -> int:
+        """Called every ``stride`` units: send ``progress`` if the interval passed.
+
+        Returns the count at which to call again."""
+        now = perf_counter()
+        self.n = n
+        if now - self.last_time >= settings.min_interval:
+            self._send("progress", n, now)
+        dt = now - self.check_time
+        if dt > 0:
+            wanted = int((n - self.check_n) / dt * settings.min_interval * 0.25)
+            self.stride = max(1, min(wanted, 2 * self.stride))
+        self.check_time, self.check_n = now, n
+        return n + self.stride
+
+    def finish(self, n: int) -> None:
+        """Send ``end`` with the totals."""
+        self.n = n
+        _open_streams.discard(self)
+        self._send("end", n, perf_counter())
+
+    def fail(self, n: int, exc: BaseException, *, final: bool = True) -> None:
+        """Send ``error`` describing ``exc``; ``final`` closes the stream."""
+        self.n = n
+        if final:
+            _open_streams.discard(self)
+        error = {"type": type(exc).__qualname__, "message": str(exc)}
+        self._send("error", n, perf_counter(), error=error)
+
+    def mark(self, fields: dict[str, Any]) -> None:
+        """Send a one-off ``mark`` event carrying ``fields``."""
+        self.n += 1
+        self._send("mark", self.n, perf_counter(), data=fields)
+
+    # -- sending ---------------------------------------------------------------------------
+    def _send(self, kind: str, n: int, now: float, **extra: Any) -> None:
+        if not settings.enabled:
+            return
+        dt = now - self.last_time
+        rate = (n - self.last_n) / dt if dt > 0 and kind == "progress" else None
+        if kind != "mark":
+            self.last_time, self.last_n = now, n
+        event = {
+            "v": PROTOCOL_VERSION,
+            "timestamp": utc_timestamp(),
+            "probe": self.name,
+            "event": kind,
+            "n": n,
+            "total": self.total,
+            "elapsed": round(now - self.t0, 6),
+            "rate": rate,
+            "host": HOST,
+            "pid": os.getpid(),
+            "run": settings.run,
+        }
+        if self.fields and "data" not in extra:
+            event["data"] = self.fields
+        event.update(extra)
+        transport.send(event)
+
+
+def resettable(stream: Stream) -> Stream:
+    """Remember a long-lived stream so that a forked child starts it afresh."""
+    _resettable.add(stream)
+    return stream
+
+
+def finish_open_streams() -> None:
+    """Send ``end`` for every stream still open (at interpreter exit)."""
+    for stream in list(_open_streams):
+        with contextlib.suppress(Exception):
+            stream.finish(stream.n)
+
+
+def _after_fork_in_child() -> None:
+    transport.forget_after_fork()
+    _open_streams.clear()
+    for stream in list(_resettable):
+        stream._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,168 @@
+"""The one socket per process: non-blocking sends, drop counting, fork safety, bounded exit.
+
+Sockets are not thread-safe, so every send takes a lock; sends are rare (throttled), so the
+lock is never contended on a hot path. After ``fork`` the child forgets its parent's context
+and socket and opens its own, through the fan-in endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from typing import Any
+
+from probe._settings import Settings
+from probe._wire import encode
+
+_LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
+
+
+def _is_local(endpoint: str) -> bool:
+    if endpoint.startswith(("ipc://", "inproc://")):
+        return True
+    host = endpoint.partition("://")[2]
+    return host.startswith(_LOOPBACK_HOSTS)
+
+
+class _PairClaim:
+    """Only one process per machine may be the PAIR peer of an endpoint (libzmq cuts off the
+    rest without a word). An advisory file lock decides who: the holder uses PAIR, every
+    other process uses the fan-in endpoint."""
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+        self.pid = 0
+
+    def acquire(self, endpoint: str) -> bool:
+        if self.fd is not None:
+            return self.pid == os.getpid()
+        if self.pid == -1:
+            return False  # a forked child never takes over its parent's PAIR
+        try:
+            import fcntl
+
+            safe = "".join(c if c.isalnum() else "_" for c in endpoint)
+            tmp = os.environ.get("TMPDIR") or "/tmp"
+            path = os.path.join(tmp, f"hotprobe-{os.getuid()}-{safe}.lock")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except (ImportError, OSError):
+            return True  # no way to coordinate (e.g. not POSIX): behave as the seed does
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self.fd, self.pid = fd, os.getpid()
+        return True
+
+    def release(self, *, forked: bool = False) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+        self.fd = None
+        self.pid = -1 if forked else 0
+
+
+class Transport:
+    """Sends encoded events; never blocks and never raises into the caller."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.Lock()
+        self.sent = 0
+        self.dropped = 0
+        self.dropped_total = 0
+        self.endpoint: str | None = None
+        self.kind: str | None = None
+        self._context: Any = None
+        self._socket: Any = None
+        self._broken = False
+        self._claim = _PairClaim()
+        self._sequences: dict[str, int] = {}
+
+    def send(self, event: dict[str, Any]) -> bool:
+        """Stamp ``seq`` (per stream name) and ``dropped``, encode and send without blocking.
+
+        Returns True when the message was queued."""
+        with self.lock:
+            name = event["probe"]
+            seq = event["seq"] = self._sequences.get(name, 0)
+            self._sequences[name] = seq + 1
+            event["dropped"] = self.dropped
+            sock = self._socket if self._socket is not None else self._open()
+            if sock is None:
+                return self._count_drop()
+            try:
+                sock.send(encode(event), flags=1)  # zmq.NOBLOCK
+            except Exception as exc:  # zmq.Again when full, ZMQError when closed
+                if type(exc).__name__ != "Again":
+                    self._warn_once(f"send failed: {exc!r}")
+                return self._count_drop()
+            self.sent += 1
+            self.dropped = 0
+            return True
+
+    def _count_drop(self) -> bool:
+        self.dropped += 1
+        self.dropped_total += 1
+        return False
+
+    def _choose(self) -> tuple[str, str]:
+        s = self.settings
+        kind = s.socket if s.socket in ("pair", "push") else None
+        if kind is None:
+            kind = "pair" if _is_local(s.endpoint) and self._claim.acquire(s.endpoint) else "push"
+        return kind, (s.endpoint if kind == "pair" else s.fan_in_endpoint)
+
+    def _open(self) -> Any:
+        if self._broken:
+            return None
+        try:
+            import zmq
+
+            kind, endpoint = self._choose()
+            context = zmq.Context()
+            sock = context.socket(zmq.PAIR if kind == "pair" else zmq.PUSH)
+            sock.setsockopt(zmq.LINGER, int(self.settings.exit_timeout * 1000))
+            sock.setsockopt(zmq.SNDHWM, 10_000)
+            sock.connect(endpoint)
+        except Exception as exc:
+            self._broken = True
+            self._warn_once(f"cannot connect to {self.settings.endpoint!r}: {exc!r}")
+            return None
+        self._context, self._socket, self.kind, self.endpoint = context, sock, kind, endpoint
+        return sock
+
+    def close(self) -> None:
+        """Close with the bounded linger set at open: never hangs on unsent messages."""
+        with self.lock:
+            context, self._context, self._socket = self._context, None, None
+        if context is not None:
+            with contextlib.suppress(Exception):
+                context.destroy(linger=int(self.settings.exit_timeout * 1000))
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's socket unclosed (it is the parent's to close)."""
+        self.lock = threading.Lock()
+        self._context = self._socket = None
+        self.endpoint = self.kind = None
+        self.sent = self.dropped = self.dropped_total = 0
+        self._sequences = {}
+        self._claim.release(forked=True)
+
+    def reconfigure(self, settings: Settings) -> None:
+        self.close()
+        with self.lock:
+            self.settings = settings
+            self._broken = False
+            self._claim.release()
+
+    _warned = False
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            import logging
+
+            logging.getLogger("probe").warning("hotprobe: %s (further errors are counted)", message)

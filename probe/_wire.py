@@ -1,0 +1,69 @@
+"""Wire protocol v1 on the probe side: timestamps and JSON encoding that never raises."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+PROTOCOL_VERSION = 1
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_UTC = timezone.utc
+
+
+def utc_timestamp() -> str:
+    """Now as ISO 8601 in UTC with microseconds, e.g. ``2026-11-27T23:59:59.123456+00:00``."""
+    return datetime.now(_UTC).isoformat(timespec="microseconds")
+
+
+def _default(value: Any) -> Any:
+    """orjson's hook for types it does not know: keep the meaning, never raise."""
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars of any dtype
+    if callable(tolist):
+        try:
+            return tolist()
+        except Exception:
+            pass
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except Exception:
+            pass
+    if isinstance(value, complex):
+        return [value.real, value.imag]
+    return repr(value)
+
+
+def json_safe(value: Any, _depth: int = 0) -> Any:
+    """A slow, total conversion to JSON-safe values, for what orjson refuses outright."""
+    if _depth > 32:
+        return repr(value)
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v, _depth + 1) for v in value]
+    converted = _default(value)
+    if converted is value or isinstance(converted, str):
+        return converted
+    return json_safe(converted, _depth + 1)
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """Serialise one event; unserialisable user data is made JSON-safe instead of raising."""
+    try:
+        return orjson.dumps(event, default=_default, option=_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return orjson.dumps(json_safe(event), option=_OPTIONS)
