@@ -15,9 +15,9 @@ _UTC = timezone.utc
 def decode(raw: bytes, arrival: float) -> Event | Rejected:
     """Decode one message received at ``arrival`` (POSIX seconds).
 
-    A JSON object keeps its fields; a missing ``timestamp`` becomes the arrival time and a
-    timestamp in any other form than ISO 8601 is rewritten to it (the original is kept in
-    ``timestamp_raw``). Any other JSON value, or text that is not JSON, becomes
+    A JSON object keeps its fields; a missing ``timestamp`` becomes the arrival time, and a
+    timestamp that is not ISO 8601 with an offset is rewritten to that form (naive times are
+    taken as UTC; the original is kept in ``timestamp_raw``). Any other JSON value, or text that is not JSON, becomes
     ``{"timestamp": <arrival>, "message": <value>}``. Invalid UTF-8 and unreadable timestamps
     are rejected with the reason.
     """
@@ -40,11 +40,10 @@ def decode(raw: bytes, arrival: float) -> Event | Rejected:
         except ValueError:
             pass
         else:
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=_UTC)
-            return Event(value, moment.timestamp())
+            if moment.tzinfo is not None:
+                return Event(value, moment.timestamp())
     try:
-        moment = parse_timestamp(stamp)
+        moment = parse_timestamp(stamp)  # naive times are read as UTC
         time = moment.timestamp()
     except (BadTimestamp, OverflowError, ValueError, OSError) as exc:
         return Rejected(str(exc), raw)

@@ -82,23 +82,33 @@ class Collector:
     def _loop(self) -> None:
         cfg = self.config
         next_stats = time.monotonic() + cfg.stats_interval if cfg.stats_interval > 0 else None
-        counters, offer, dispatch = self.counters, self.filter.offer, self._dispatch
         while not self._stop.is_set():
-            for raw in self.receiver.receive(timeout_ms=100):
-                counters.received += 1
-                decoded = decode(raw, time.time())
-                if isinstance(decoded, Rejected):
-                    counters.rejected += 1
-                    self.dead_letters.write(decoded)
-                    continue
-                for kept in offer(decoded):
-                    dispatch(kept)
+            self._pump(timeout_ms=100)
             if cfg.trailing:
                 for kept in self.filter.expire(time.time()):
-                    dispatch(kept)
+                    self._dispatch(kept)
             if next_stats is not None and time.monotonic() >= next_stats:
                 next_stats += cfg.stats_interval
                 log.info("%s", stats_line(self._counters(), self.runners))
+        drain_until = time.monotonic() + 1.0  # what already arrived is not left behind
+        while self._pump(timeout_ms=0) and time.monotonic() < drain_until:
+            pass
+
+    def _pump(self, timeout_ms: int) -> int:
+        """Decode, filter and dispatch what arrives within ``timeout_ms``; returns the count."""
+        counters, offer, dispatch = self.counters, self.filter.offer, self._dispatch
+        count = 0
+        for raw in self.receiver.receive(timeout_ms):
+            count += 1
+            decoded = decode(raw, time.time())
+            if isinstance(decoded, Rejected):
+                counters.rejected += 1
+                self.dead_letters.write(decoded)
+                continue
+            for kept in offer(decoded):
+                dispatch(kept)
+        counters.received += count
+        return count
 
     def _dispatch(self, event: Event) -> None:
         fields = event.fields

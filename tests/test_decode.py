@@ -1,0 +1,70 @@
+"""Decoding: the probe's events, the seed's looser forms, and what is rejected."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import orjson
+import pytest
+
+from collector.decode import decode
+from collector.event import Event, Rejected
+
+ARRIVAL = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc).timestamp()
+
+
+def test_probe_event_keeps_its_fields_and_time():
+    raw = orjson.dumps({"timestamp": "2026-11-27T23:59:59.123456+00:00", "probe": "p", "n": 3})
+    event = decode(raw, ARRIVAL)
+    assert isinstance(event, Event)
+    assert event.fields == orjson.loads(raw)
+    assert event.time == datetime(2026, 11, 27, 23, 59, 59, 123456, timezone.utc).timestamp()
+
+
+def test_missing_timestamp_becomes_arrival_time():
+    event = decode(b'{"apples": 3}', ARRIVAL)
+    assert event.time == ARRIVAL
+    assert event.fields == {"apples": 3, "timestamp": "2026-11-28T12:00:00.000000+00:00"}
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [(b"ping 7", "ping 7"), (b"[1, 2]", [1, 2]), (b"42", 42), (b'"text"', "text"), (b"", "")],
+)
+def test_non_objects_become_events_holding_them(raw, message):
+    event = decode(raw, ARRIVAL)
+    assert event.fields == {"timestamp": "2026-11-28T12:00:00.000000+00:00", "message": message}
+
+
+@pytest.mark.parametrize(
+    "stamp, expected",
+    [
+        ("2026-11-27T23:59:59Z", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("2026-11-27 23:59:59", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("Fri, 27 Nov 2026 23:59:59 GMT", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("Nov 27 2026 11:59:59 PM", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("2026-11-28T01:59:59+02:00", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("27/11/2026 23:59:59", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        (1795823999.5, datetime(2026, 11, 27, 23, 59, 59, 500000, tzinfo=timezone.utc)),
+    ],
+)
+def test_timestamps_in_real_world_forms(stamp, expected):
+    event = decode(orjson.dumps({"timestamp": stamp}), ARRIVAL)
+    assert isinstance(event, Event)
+    assert event.time == expected.timestamp()
+    assert datetime.fromisoformat(event.fields["timestamp"]) == expected
+
+
+@pytest.mark.parametrize("stamp", ["not a time", "2026-13-45T99:00:00", True, {"a": 1}])
+def test_unparseable_timestamp_is_rejected_with_reason(stamp):
+    raw = orjson.dumps({"timestamp": stamp})
+    rejected = decode(raw, ARRIVAL)
+    assert isinstance(rejected, Rejected)
+    assert "timestamp" in rejected.reason
+    assert rejected.raw == raw
+
+
+def test_invalid_utf8_is_rejected():
+    rejected = decode(b"\xff\xfe ping", ARRIVAL)
+    assert isinstance(rejected, Rejected)
+    assert "UTF-8" in rejected.reason
