@@ -17,9 +17,9 @@ def decode(raw: bytes, arrival: float) -> Event | Rejected:
 
     A JSON object keeps its fields; a missing ``timestamp`` becomes the arrival time, and a
     timestamp that is not ISO 8601 with an offset is rewritten to that form (naive times are
-    taken as UTC; the original is kept in ``timestamp_raw``). Any other JSON value, or text that is not JSON, becomes
-    ``{"timestamp": <arrival>, "message": <value>}``. Invalid UTF-8 and unreadable timestamps
-    are rejected with the reason.
+    taken as UTC; the original is kept in ``timestamp_raw``). Any other JSON value, or text
+    that is not JSON, becomes ``{"timestamp": <arrival>, "message": <value>}``. Invalid UTF-8
+    and unreadable timestamps are rejected with the reason.
     """
     try:
         value = orjson.loads(raw)

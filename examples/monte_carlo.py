@@ -1,7 +1,7 @@
 """Scientific code with the probe left in: a Monte Carlo estimate of pi with numpy.
 
-    hotprobe collect &            # in one terminal
-    python examples/monte_carlo.py
+hotprobe collect &            # in one terminal
+python examples/monte_carlo.py
 """
 
 import numpy as np

@@ -27,7 +27,7 @@ for _ in range(args.count):
         oranges=random.randint(1, 1000),
         bananas=random.randint(1, 1000),
     )
-    print("sending data %s" % d)
+    print(f"sending data {d}")
     socket.send_json(d)
 
 socket.close()

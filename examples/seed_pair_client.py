@@ -1,7 +1,7 @@
 """The seed's simplest PAIR client: plain ``ping N`` strings, no JSON, no timestamps.
 
-    hotprobe collect --interval 0 --sink stdout &
-    python examples/seed_pair_client.py --count 10
+hotprobe collect --interval 0 --sink stdout &
+python examples/seed_pair_client.py --count 10
 """
 
 import argparse
@@ -23,7 +23,7 @@ socket.connect(args.endpoint)
 i = 0
 while args.count == 0 or i < args.count:
     i += 1
-    socket.send_string("ping %d" % i)
+    socket.send_string(f"ping {i}")
     time.sleep(args.delay)
 
 socket.close()

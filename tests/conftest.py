@@ -17,6 +17,8 @@ import pytest
 from collector.endpoints import free_tcp_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
+# Subprocesses import this checkout, whatever copy of hotprobe is installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
 
@@ -53,8 +55,9 @@ class CollectorProcess:
         self.proc = subprocess.Popen(
             cmd, cwd=self.cwd, stdout=subprocess.PIPE, stderr=self.stderr_path.open("wb")
         )
-        if not wait_for(lambda: "listening on" in self.stderr or self.proc.poll() is not None,
-                        START_TIMEOUT):
+        if not wait_for(
+            lambda: "listening on" in self.stderr or self.proc.poll() is not None, START_TIMEOUT
+        ):
             self.proc.kill()
             raise AssertionError(f"collector did not start:\n{self.stderr}")
         if self.proc.poll() is not None:
