@@ -1,4 +1,4 @@
-"""The ``hotprobe`` command: ``collect``, ``demo`` and ``sinks``."""
+"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot`` and ``sinks``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from collector import plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, CollectorConfig
 
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--sink",
         action="append",
         metavar="SPEC",
-        help="where kept events go: stdout, file:PATH, ... (repeatable; default stdout)",
+        help="where kept events go: live, stdout, file:PATH, ... (repeatable; "
+        "default: live on a terminal, else stdout)",
     )
     collect.add_argument(
         "--dead-letter",
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
     commands.add_parser("demo", help="run a short instrumented simulation against a collector")
+    plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     commands.add_parser("sinks", help="list the registered sink schemes")
     return parser
 
@@ -78,10 +81,15 @@ def _config(args: argparse.Namespace) -> CollectorConfig:
         fan_in=args.fan_in,
         interval=args.interval,
         trailing=args.trailing,
-        sinks=args.sink or ["stdout"],
+        sinks=args.sink or [default_sink()],
         dead_letter=args.dead_letter,
         stats_interval=args.stats_interval,
     )
+
+
+def default_sink() -> str:
+    """``live`` when standard output is a terminal, else ``stdout`` (JSON lines)."""
+    return "live" if sys.stdout.isatty() else "stdout"
 
 
 def _setup_logging(quiet: bool = False) -> None:
@@ -137,5 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         from collector.demo import run_demo
 
         _setup_logging(quiet=True)
-        return run_demo()
+        return run_demo([default_sink()])
+    if args.command == "plot":
+        return plot.run(args)
     return run_sinks()

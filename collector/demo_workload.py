@@ -1,12 +1,18 @@
-"""The demo's scientific workload: estimate pi by Monte Carlo, instrumented with the probe."""
+"""The demo's scientific workload, instrumented with the probe: estimate pi by Monte Carlo in
+this process while four Markov chains run in worker processes (one of them diverges)."""
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
 import random
 import time
 
 import probe
+
+CHAINS = 4
+DIVERGING_CHAIN = 2
 
 
 @probe.track
@@ -32,5 +38,34 @@ def estimate_pi(seconds: float) -> float:
     return 4 * inside / total
 
 
+def run_chain(chain: int, seconds: float) -> str:
+    """A Metropolis random walk on a standard normal, paced to last about ``seconds``;
+    the diverging chain raises two thirds of the way through."""
+    rng = random.Random(chain)
+    steps = 300 * (chain + 1)
+    pause = seconds * (0.5 + 0.15 * chain) / steps
+    x = 0.0
+    try:
+        with probe.progress(f"chain[{chain}]", total=steps) as bar:
+            for step in range(steps):
+                proposal = x + rng.gauss(0.0, 1.0)
+                if rng.random() < math.exp(min(0.0, (x * x - proposal * proposal) / 2)):
+                    x = proposal
+                if chain == DIVERGING_CHAIN and step == 2 * steps // 3:
+                    raise FloatingPointError(f"chain {chain} diverged at step {step}")
+                bar.update(x=x)
+                time.sleep(pause)
+    except FloatingPointError as exc:
+        return str(exc)
+    return f"chain {chain} done"
+
+
+def main(seconds: float) -> None:
+    with multiprocessing.get_context("spawn").Pool(CHAINS) as pool:
+        chains = pool.starmap_async(run_chain, [(c, seconds) for c in range(CHAINS)])
+        estimate_pi(seconds)
+        chains.get(timeout=seconds + 60)
+
+
 if __name__ == "__main__":
-    estimate_pi(float(os.environ.get("HOTPROBE_DEMO_SECONDS", "3")))
+    main(float(os.environ.get("HOTPROBE_DEMO_SECONDS", "3")))

@@ -17,7 +17,7 @@ from collector.sinks import SinkFactory, SinkType
 log = logging.getLogger("collector")
 
 ENTRY_POINT_GROUP = "hotprobe"
-BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file")
+BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file", "plugins.live")
 
 
 class UnknownSink(LookupError):

@@ -1,0 +1,104 @@
+"""``live``: a terminal view with one row per stream, redrawn a few times a second."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+
+from collector import Sink, SinkSpec, hookimpl
+from plugins.live_board import LiveBoard
+from plugins.live_table import render
+
+# Lines around the rows: the header, the "not shown" line and the summary.
+_FRAME_LINES = 3
+
+
+class LiveSink(Sink):
+    """Events update rows in memory (``write``); rich redraws them at ``refresh`` per second
+    from its own thread, so the cost of drawing does not grow with the event rate."""
+
+    def __init__(
+        self,
+        spec: SinkSpec,
+        console: Console | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(spec)
+        self.refresh = spec.option("refresh", 4.0, _positive)
+        self.max_rows = spec.option("max_rows", None, int)
+        self.board = LiveBoard(stalled_after=spec.option("stalled_after", 10.0, _positive))
+        self.console = console
+        self.clock = clock
+        self._live: Live | None = None
+        self._redirected: list[tuple[logging.StreamHandler, Any]] = []
+
+    def open(self) -> None:
+        self.console = self.console or Console()
+        self._live = Live(
+            console=self.console,
+            refresh_per_second=self.refresh,
+            get_renderable=self.renderable,
+            transient=False,
+        )
+        self._live.start()
+        self._redirect_logging()
+
+    def renderable(self) -> RenderableType:
+        """The view as of now, as many rows as the terminal has room for."""
+        max_rows = self.max_rows
+        if max_rows is None and self.console is not None and self.console.is_terminal:
+            max_rows = max(5, self.console.size.height - _FRAME_LINES)
+        return render(self.board.snapshot(self.clock(), max_rows))
+
+    def write(self, events: list[dict[str, Any]]) -> None:
+        self.board.update(events, self.clock())
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._restore_logging()
+            self._live.stop()  # last frame stays on screen; the cursor is shown again
+            self._live = None
+
+    def _redirect_logging(self) -> None:
+        """Log records written to the terminal go above the view instead of through it."""
+        proxies = {
+            id(original): proxy
+            for original, proxy in ((sys.__stderr__, sys.stderr), (sys.__stdout__, sys.stdout))
+            if original is not None and proxy is not original and original.isatty()
+        }
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and id(handler.stream) in proxies:
+                previous = handler.setStream(proxies[id(handler.stream)])
+                self._redirected.append((handler, previous))
+
+    def _restore_logging(self) -> None:
+        for handler, previous in self._redirected:
+            handler.setStream(previous)
+        self._redirected.clear()
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+@hookimpl
+def register_sinks(register):
+    register(
+        "live",
+        LiveSink,
+        description="a live view in the terminal: a row per stream with bar, rate and ETA",
+        options={
+            "refresh": "redraws per second (default 4)",
+            "stalled_after": "seconds without an event before a stream is stalled (default 10)",
+            "max_rows": "rows shown at most (default: what fits the terminal)",
+        },
+    )

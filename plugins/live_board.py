@@ -1,0 +1,176 @@
+"""The live view's state: one row per stream, updated from events, read by the renderer.
+
+``update`` does a dictionary lookup and a few assignments per event, so it keeps up with
+tens of thousands of events per second; rendering reads a snapshot at its own pace.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+RUNNING, DONE, FAILED, STALLED, NOTED = "running", "done", "failed", "stalled", "noted"
+NO_PROBE = "(no probe)"
+
+_STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
+# Which rows to keep on screen when there are too many: lower first.
+_RANK = {FAILED: 0, RUNNING: 1, STALLED: 2, NOTED: 3, DONE: 4}
+
+
+@dataclass
+class StreamRow:
+    """What the view knows of one stream (``host``, ``pid``, ``probe``)."""
+
+    order: int
+    probe: str
+    host: str
+    pid: Any
+    state: str = NOTED
+    n: float = 0
+    total: float | None = None
+    rate: float | None = None
+    elapsed: float | None = None
+    events: int = 0
+    errors: int = 0
+    message: str = ""
+    last_seen: float = 0.0
+
+    @property
+    def where(self) -> str:
+        if self.pid is None:
+            return self.host
+        return f"{self.host}:{self.pid}"
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate, when the total is known and the stream runs."""
+        if self.state != RUNNING or self.total is None or not self.rate or self.rate <= 0:
+            return None
+        return max(0.0, (self.total - self.n) / self.rate)
+
+    def status(self, now: float, stalled_after: float) -> str:
+        if self.state == RUNNING and now - self.last_seen >= stalled_after:
+            return STALLED
+        return self.state
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows to show (in first-seen order) and counts for the whole board."""
+
+    rows: list[StreamRow]
+    statuses: list[str]
+    hidden: dict[str, int]
+    counts: dict[str, int]
+    events: int
+    now: float
+
+
+class LiveBoard:
+    """Rows per stream. ``update`` and ``snapshot`` may run in different threads."""
+
+    def __init__(self, stalled_after: float = 10.0) -> None:
+        self.stalled_after = stalled_after
+        self._rows: dict[tuple[Any, Any, Any], StreamRow] = {}
+        self._events = 0
+        self._lock = threading.Lock()
+
+    def update(self, events: list[dict[str, Any]], now: float) -> None:
+        """Fold a batch of events into the rows; ``now`` is the time they were seen."""
+        with self._lock:
+            rows = self._rows
+            self._events += len(events)
+            for event in events:
+                key = (event.get("host"), event.get("pid"), event.get("probe"))
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = _new_row(len(rows), key)
+                _apply(row, event, now)
+
+    def snapshot(self, now: float, max_rows: int | None = None) -> Snapshot:
+        """Copies of the rows to show: all of them, or the ``max_rows`` that matter most
+        (failed, running, stalled, then the most recently finished)."""
+        with self._lock:
+            rows = [replace(row) for row in self._rows.values()]
+            events = self._events
+        statuses = {row.order: row.status(now, self.stalled_after) for row in rows}
+        counts: dict[str, int] = {}
+        for status in statuses.values():
+            counts[status] = counts.get(status, 0) + 1
+        shown = rows
+        hidden: dict[str, int] = {}
+        if max_rows is not None and len(rows) > max_rows:
+            by_importance = sorted(
+                rows, key=lambda r: (_RANK[statuses[r.order]], -r.last_seen, r.order)
+            )
+            shown = sorted(by_importance[:max_rows], key=lambda r: r.order)
+            for row in by_importance[max_rows:]:
+                status = statuses[row.order]
+                hidden[status] = hidden.get(status, 0) + 1
+        return Snapshot(
+            rows=shown,
+            statuses=[statuses[row.order] for row in shown],
+            hidden=hidden,
+            counts=counts,
+            events=events,
+            now=now,
+        )
+
+
+def _new_row(order: int, key: tuple[Any, Any, Any]) -> StreamRow:
+    host, pid, probe = key
+    return StreamRow(
+        order,
+        probe=NO_PROBE if probe is None else str(probe),
+        host="-" if host is None else str(host),
+        pid=pid,
+    )
+
+
+def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
+    kind = event.get("event")
+    row.events += 1
+    row.last_seen = now
+    n = event.get("n")
+    row.n = n if isinstance(n, (int, float)) else row.n + 1
+    total = event.get("total")
+    if isinstance(total, (int, float)) and total > 0:
+        row.total = total
+    elapsed = event.get("elapsed")
+    if isinstance(elapsed, (int, float)):
+        row.elapsed = elapsed
+    rate = event.get("rate")
+    if isinstance(rate, (int, float)):
+        row.rate = rate
+    state = _STATE_OF_KIND.get(kind)
+    if kind == "start":
+        row.rate = None
+        row.message = ""
+    elif kind == "end" and row.elapsed:
+        row.rate = row.n / row.elapsed
+    elif kind == "error":
+        row.errors += 1
+        row.message = _error_text(event.get("error"))
+    if kind in ("progress", "mark") and isinstance(event.get("data"), dict):
+        row.message = _data_text(event["data"])
+    if state is not None:
+        row.state = state
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        kind, message = error.get("type"), error.get("message")
+        return ": ".join(str(part) for part in (kind, message) if part) or "error"
+    return str(error) if error else "error"
+
+
+def _data_text(data: dict[str, Any]) -> str:
+    return " ".join(f"{key}={_short(value)}" for key, value in data.items())
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = str(value)
+    return text if len(text) <= 24 else text[:23] + "…"

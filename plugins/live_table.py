@@ -1,0 +1,100 @@
+"""The live view's picture: a board snapshot as a rich table with a summary line."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from plugins.live_board import DONE, FAILED, RUNNING, STALLED, Snapshot, StreamRow
+
+_STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
+_ORDER = (RUNNING, STALLED, FAILED, DONE)
+BAR_WIDTH = 20
+_ONE_LINE = {"no_wrap": True, "overflow": "ellipsis"}
+
+
+def render(snapshot: Snapshot) -> RenderableType:
+    """The table of shown rows, a line for hidden ones, and the totals."""
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
+    # probe and note are the columns that give way on a narrow terminal (their cells do not
+    # wrap: they end in an ellipsis).
+    table.add_column("probe", max_width=32)
+    table.add_column("host:pid", no_wrap=True, overflow="ellipsis", max_width=24, style="dim")
+    table.add_column("n/total", justify="right", no_wrap=True)
+    table.add_column("", width=BAR_WIDTH, no_wrap=True)
+    table.add_column("rate", justify="right", no_wrap=True)
+    table.add_column("ETA", justify="right", no_wrap=True)
+    table.add_column("last", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("", max_width=48)
+    for row, status in zip(snapshot.rows, snapshot.statuses, strict=True):
+        table.add_row(*_cells(row, status, snapshot.now))
+    lines: list[RenderableType] = [table]
+    if snapshot.hidden:
+        lines.append(Text(f"… and {_tally(snapshot.hidden)} not shown", style="dim"))
+    summary = f"{sum(snapshot.counts.values())} streams: {_tally(snapshot.counts)}"
+    lines.append(Text(f"{summary} · {snapshot.events:,} events", style="bold"))
+    return Group(*lines)
+
+
+def _cells(row: StreamRow, status: str, now: float) -> list[RenderableType]:
+    style = _STATUS_STYLE.get(status, "")
+    note = Text(row.message, style="red" if status == FAILED else "dim", **_ONE_LINE)
+    if row.errors and status != FAILED:
+        plural = "s" if row.errors > 1 else ""
+        note = Text(f"{row.errors} error{plural}: {row.message}", "red", **_ONE_LINE)
+    return [
+        Text(row.probe, **_ONE_LINE),
+        row.where,
+        _count(row.n) if row.total is None else f"{_count(row.n)}/{_count(row.total)}",
+        _bar(row, status),
+        _rate(row.rate),
+        _duration(row.eta if status == RUNNING else None),
+        f"{_duration(max(0.0, now - row.last_seen))} ago",
+        Text(status, style=style),
+        note,
+    ]
+
+
+def _bar(row: StreamRow, status: str) -> RenderableType:
+    if row.total is None:
+        return ""
+    return ProgressBar(
+        total=row.total,
+        completed=min(row.n, row.total),
+        width=BAR_WIDTH,
+        complete_style="red" if status == FAILED else "cyan",
+        finished_style="green",
+    )
+
+
+def _tally(counts: dict[str, int]) -> str:
+    ordered = [s for s in _ORDER if s in counts] + sorted(set(counts) - set(_ORDER))
+    return ", ".join(f"{counts[status]} {status}" for status in ordered)
+
+
+def _count(value: float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def _rate(rate: float | None) -> str:
+    if rate is None:
+        return "-"
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if rate >= limit:
+            return f"{rate / limit:.1f}{suffix}/s"
+    return f"{rate:.1f}/s"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
