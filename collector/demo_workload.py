@@ -29,7 +29,7 @@ def estimate_pi(seconds: float) -> float:
     batches = 40
     with probe.progress("estimate_pi", total=batches) as bar:
         for batch in range(batches):
-            for _ in probe.iterate(range(20_000), "darts"):
+            for _ in range(20_000):
                 inside += sample(rng)
             total += 20_000
             bar.update(estimate=4 * inside / total)

@@ -84,7 +84,7 @@ def _draw_progress(ax: Any, series: list[Series], color_of: dict, fraction: bool
     for s in series:
         scale = 100.0 / s.total if fraction and s.total else 1.0
         values = [math.nan if v is None else v * scale for v in s.n]
-        ax.plot(s.times, values, color=color_of[id(s)], lw=1.5, drawstyle="steps-post")
+        ax.plot(s.times, values, color=color_of[id(s)], lw=1.5)
         if s.errors:
             ax.plot(
                 [t for t, _ in s.errors],
