@@ -69,7 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
-    commands.add_parser("demo", help="run a short instrumented simulation against a collector")
+    demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
+    demo.add_argument(
+        "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
+    )
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     commands.add_parser("sinks", help="list the registered sink schemes")
     return parser
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         from collector.demo import run_demo
 
         _setup_logging(quiet=True)
-        return run_demo([default_sink()])
+        return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
     if args.command == "plot":
         return plot.run(args)
     return run_sinks()

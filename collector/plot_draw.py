@@ -95,19 +95,20 @@ def _draw_progress(ax: Any, series: list[Series], color_of: dict, fraction: bool
                 mew=2,
             )
     if fraction:
-        ax.set_ylabel("progress (% of total)")
+        ax.set_ylabel("% of total")
         ax.set_ylim(0, 105)
     else:
-        ax.set_ylabel("progress (n, no total)")
+        ax.set_ylabel("n (no total)")
         ax.set_ylim(bottom=0)
 
 
 def _draw_rates(ax: Any, series: list[Series], color_of: dict) -> None:
     positive = []
+    marker = "." if len(series) <= 20 else None  # dots show the events; too many hide lines
     for s in series:
-        ax.plot(s.rate_times, s.rates, color=color_of[id(s)], lw=1.2, marker=".", ms=3)
+        ax.plot(s.rate_times, s.rates, color=color_of[id(s)], lw=1.2, marker=marker, ms=3)
         positive += [r for r in s.rates if r > 0]
-    ax.set_ylabel("rate (per second)")
+    ax.set_ylabel("rate (per s)")
     if positive and max(positive) / min(positive) > 100:
         ax.set_yscale("log")
     else:

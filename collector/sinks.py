@@ -26,8 +26,9 @@ class SinkSpec:
     @classmethod
     def parse(cls, text: str) -> SinkSpec:
         scheme, sep, rest = text.partition(":")
-        if not sep:
-            rest = ""
+        if not sep:  # ``live`` or ``live?refresh=2``: options without a target
+            scheme, sep, query = text.partition("?")
+            rest = sep + query
         target, _, query = rest.partition("?")
         if target.startswith("//") and scheme == "file":
             target = target[2:]

@@ -31,7 +31,7 @@ class LiveSink(Sink):
     ) -> None:
         super().__init__(spec)
         self.refresh = spec.option("refresh", 4.0, _positive)
-        self.max_rows = spec.option("max_rows", None, int)
+        self.max_rows = spec.option("max_rows", None, _positive_int)
         self.board = LiveBoard(stalled_after=spec.option("stalled_after", 10.0, _positive))
         self.console = console
         self.clock = clock
@@ -85,6 +85,13 @@ class LiveSink(Sink):
 
 def _positive(text: str) -> float:
     value = float(text)
+    if value <= 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
     if value <= 0:
         raise ValueError("must be > 0")
     return value

@@ -1,0 +1,224 @@
+"""The live sink: known events rendered to a recorded rich console, with an injected clock."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+from collector import SinkSpec
+from collector import registry as registry_module
+from collector.cli import main
+from plugins.live import LiveSink
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def recorded_console(width: int = 150, terminal: bool = False) -> Console:
+    return Console(record=True, width=width, height=40, file=io.StringIO(), force_terminal=terminal)
+
+
+def event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
+    return {
+        "probe": probe,
+        "event": kind,
+        "n": n,
+        "total": total,
+        "host": "lab",
+        "pid": 41,
+        "run": "r1",
+        **fields,
+    }
+
+
+def rendered(sink: LiveSink, width: int = 150) -> list[str]:
+    console = recorded_console(width)
+    console.print(sink.renderable())
+    return console.export_text().splitlines()
+
+
+def row(lines: list[str], probe: str) -> list[str]:
+    """The cells of the row for ``probe``, split on runs of two or more spaces."""
+    matches = [line for line in lines if line.split()[:1] == [probe]]
+    assert len(matches) == 1, f"one row for {probe} expected in:\n" + "\n".join(lines)
+    return re.split(r"\s{2,}", matches[0].strip())
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_sink(clock: Clock, options: str = "stalled_after=5") -> LiveSink:
+    return LiveSink(SinkSpec.parse(f"live?{options}"), console=recorded_console(), clock=clock)
+
+
+def test_rows_show_progress_rate_eta_and_states(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("load", "start", 0, 1000, elapsed=0.0),
+            event("load", "progress", 250, 1000, elapsed=1.0, rate=250.0, data={"loss": 0.5}),
+            event("solve", "start", 0, 50, elapsed=0.0),
+            event("solve", "end", 50, 50, elapsed=10.0),
+            event("fit", "progress", 7, None, elapsed=1.0, rate=7.0),
+            event("fit", "error", 7, None, error={"type": "ValueError", "message": "bad x"}),
+            event("result", "mark", 1, None, data={"pi": 3.14159}),
+        ]
+    )
+    clock.now += 2.0
+    lines = rendered(sink)
+    assert lines[0].split() == ["probe", "host:pid", "n/total", "rate", "ETA", "last", "status"]
+    assert row(lines, "load") == [
+        "load",
+        "lab:41",
+        "250/1,000",
+        row(lines, "load")[3],  # the bar: drawn, checked below
+        "250.0/s",
+        "3.0s",
+        "2.0s ago",
+        "running",
+        "loss=0.5",
+    ]
+    assert "━" in row(lines, "load")[3]
+    assert row(lines, "solve")[2:] == [
+        "50/50",
+        row(lines, "solve")[3],
+        "5.0/s",  # average rate of a finished stream
+        "-",
+        "2.0s ago",
+        "done",
+    ]
+    assert row(lines, "fit")[2:] == ["7", "7.0/s", "-", "2.0s ago", "failed", "ValueError: bad x"]
+    assert row(lines, "result")[-2:] == ["noted", "pi=3.14159"]
+    assert lines[-1] == "4 streams: 1 running, 1 failed, 1 done, 1 noted · 7 events"
+
+
+def test_a_quiet_stream_turns_stalled_and_recovers(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write([event("slow", "progress", 3, 10, rate=1.0), event("busy", "progress", 1, 10)])
+    clock.now += 4.5
+    sink.write([event("busy", "progress", 2, 10, rate=1.0)])
+    assert row(rendered(sink), "slow")[-1] == "running"
+    clock.now += 0.5
+    lines = rendered(sink)
+    assert row(lines, "slow")[-2:] == ["5.0s ago", "stalled"]
+    assert row(lines, "slow")[-3] == "-", "a stalled stream has no ETA"
+    assert row(lines, "busy")[-1] == "running"
+    assert lines[-1].startswith("2 streams: 1 running, 1 stalled")
+    sink.write([event("slow", "progress", 4, 10, rate=1.0)])
+    assert row(rendered(sink), "slow")[-1] == "running"
+
+
+def test_finished_streams_never_stall(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write([event("a", "end", 5, 5, elapsed=1.0), event("b", "error", 1, 5, error="boom")])
+    clock.now += 60
+    lines = rendered(sink)
+    assert row(lines, "a")[-1] == "done"
+    assert row(lines, "b")[-2:] == ["failed", "boom"]
+
+
+def test_a_failed_call_on_a_running_stream_is_shown_with_its_error(clock: Clock) -> None:
+    sink = make_sink(clock)
+    error = {"type": "KeyError", "message": "'x'"}
+    sink.write([event("step", "error", 3, error=error), event("step", "progress", 9, rate=2.0)])
+    assert row(rendered(sink), "step")[-2:] == ["running", "1 error: KeyError: 'x'"]
+
+
+def test_a_restarted_stream_starts_afresh(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("batch", "start", 0, 10),
+            event("batch", "end", 10, 10, elapsed=2.0),
+            event("batch", "start", 0, 10),
+        ]
+    )
+    assert row(rendered(sink), "batch")[2:4] == ["0/10", row(rendered(sink), "batch")[3]]
+    assert row(rendered(sink), "batch")[-1] == "running"
+
+
+def test_events_from_other_clients_get_a_row(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write([{"apples": 3, "timestamp": "2026-11-27T00:00:00+00:00"}, {"message": "ping"}])
+    assert row(rendered(sink), "(no")[:3] == ["(no probe)", "-", "2"]
+
+
+def test_many_streams_show_the_ones_that_matter_and_count_the_rest(clock: Clock) -> None:
+    sink = make_sink(clock, "max_rows=10")
+    events = [event(f"job{i:03d}", "end", 5, 5, elapsed=1.0) for i in range(90)]
+    events += [event(f"job{i:03d}", "progress", 1, 5, rate=1.0) for i in range(90, 98)]
+    events += [event("job050", "error", 2, 5, error="disk full"), event("x", "progress", 1)]
+    sink.write(events)
+    lines = rendered(sink)
+    rows = [line.split()[0] for line in lines[1:-2]]
+    assert len(rows) == 10
+    assert rows[0] == "job050", "a failed stream is kept on screen, in first-seen order"
+    assert rows[1:] == [f"job{i:03d}" for i in range(90, 98)] + ["x"]
+    assert lines[-2] == "… and 89 done not shown"
+    assert lines[-1] == "99 streams: 9 running, 1 failed, 89 done · 100 events"
+
+
+def test_the_terminal_height_limits_the_rows(clock: Clock) -> None:
+    console = Console(width=120, height=12, file=io.StringIO(), force_terminal=True)
+    sink = LiveSink(SinkSpec.parse("live"), console=console, clock=clock)
+    sink.write([event(f"s{i}", "progress", 1, 2) for i in range(50)])
+    recorder = recorded_console(120)
+    recorder.print(sink.renderable())
+    lines = recorder.export_text().splitlines()
+    assert len(lines) == 12
+    assert lines[-2] == "… and 41 running not shown"
+
+
+def test_open_and_close_leave_the_last_frame_and_show_the_cursor(clock: Clock) -> None:
+    console = Console(width=120, height=30, file=io.StringIO(), force_terminal=True)
+    sink = LiveSink(SinkSpec.parse("live?refresh=20"), console=console, clock=clock)
+    sink.open()
+    sink.write([event("solve", "start", 0, 4), event("solve", "end", 4, 4, elapsed=1.0)])
+    sink.close()
+    output = console.file.getvalue()
+    assert output.count("\x1b[?25l") == 1, "the cursor is hidden while the view runs"
+    assert output.rstrip("\n").endswith("\x1b[?25h"), "and shown again at the end"
+    assert "done" in output.rsplit("\x1b[?25l", 1)[-1]
+
+
+def test_not_a_terminal_gets_the_final_frame_only(clock: Clock) -> None:
+    console = Console(width=120, file=io.StringIO())
+    sink = LiveSink(SinkSpec.parse("live"), console=console, clock=clock)
+    sink.open()
+    sink.write([event("solve", "end", 4, 4, elapsed=1.0)])
+    sink.close()
+    output = console.file.getvalue()
+    assert "\x1b[" not in output
+    assert re.search(r"solve\s+lab:41\s+4/4", output)
+
+
+def test_live_is_a_registered_sink_with_options() -> None:
+    sink_type = registry_module.load().sink_type("live")
+    assert sink_type.plugin == "plugins.live"
+    assert set(sink_type.options) == {"refresh", "stalled_after", "max_rows"}
+
+
+def test_options_follow_the_scheme_without_a_target() -> None:
+    spec = SinkSpec.parse("live?refresh=2&stalled_after=30")
+    assert (spec.scheme, spec.target) == ("live", "")
+    sink = LiveSink(spec)
+    assert (sink.refresh, sink.board.stalled_after) == (2.0, 30.0)
+
+
+@pytest.mark.parametrize("option", ["refresh=0", "stalled_after=-1", "max_rows=many", "max_rows=0"])
+def test_bad_options_are_a_usage_error(option: str, capsys) -> None:
+    assert main(["collect", "--sink", f"live?{option}"]) == 2
+    name, value = option.split("=")
+    assert f"sink option {name}={value!r}" in capsys.readouterr().err

@@ -1,0 +1,98 @@
+"""``hotprobe demo`` in a real pseudo-terminal: the live view, a clean end, a usable terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import orjson
+
+from tests.conftest import ROOT
+
+DEMO = "import sys; from collector.cli import main; sys.exit(main(['demo']))"
+TIMEOUT = 90.0
+HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
+
+
+def demo_environment() -> dict[str, str]:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HOTPROBE_") and k not in ("COLUMNS", "LINES", "NO_COLOR")
+    }
+    environment["TERM"] = "xterm-256color"
+    return environment
+
+
+def run_in_pty(command: list[str]) -> tuple[int, bytes, list, list]:
+    """Run ``command`` with a 120x30 pseudo-terminal as stdin, stdout and stderr.
+
+    Returns the exit status, everything it wrote, and the terminal's attributes before and
+    after."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    before = termios.tcgetattr(slave)
+    output = bytearray()
+    proc = subprocess.Popen(
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=demo_environment(),
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([master], [], [], 0.2)
+            if readable:
+                output += os.read(master, 1 << 16)
+            elif proc.poll() is not None:
+                break
+        else:
+            raise AssertionError(f"still running after {TIMEOUT} s:\n{output.decode()[-3000:]}")
+        after = termios.tcgetattr(slave)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+        os.close(slave)
+    return proc.returncode, bytes(output), before, after
+
+
+def test_demo_shows_the_live_view_and_leaves_the_terminal_usable() -> None:
+    status, output, before, after = run_in_pty([sys.executable, "-c", DEMO])
+    text = output.decode(errors="replace")
+    assert status == 0, text[-3000:]
+    assert after == before, "the terminal's modes are unchanged"
+    assert HIDE_CURSOR in output, "the live view ran"
+    assert output.rstrip(b"\r\n").endswith(SHOW_CURSOR), "the cursor is shown again at the end"
+    last_frame = text.rsplit("probe", 1)[-1]
+    for expected in ("estimate_pi", "chain[0]", "chain[3]", "done", "failed", "FloatingPointError"):
+        assert expected in last_frame, text[-3000:]
+    assert "streams:" in last_frame
+
+
+def test_demo_writes_json_lines_when_stdout_is_not_a_terminal() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", DEMO],
+        capture_output=True,
+        env=demo_environment(),
+        cwd=ROOT,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    events = [orjson.loads(line) for line in result.stdout.splitlines()]
+    ends = {e["probe"] for e in events if e.get("event") == "end"}
+    assert {"estimate_pi", "chain[0]", "chain[1]", "chain[3]"} <= ends
+    assert [e["error"]["type"] for e in events if e.get("event") == "error"] == [
+        "FloatingPointError"
+    ]

@@ -1,0 +1,167 @@
+"""``hotprobe plot``: a real recorded run drawn to PNG and SVG, stream and run selection,
+and clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from collector.cli import main
+from collector.plot_source import select
+from tests.conftest import ROOT, CollectorProcess, read_jsonl, run_python, wait_for
+
+WORKLOAD = """
+    import time
+    import probe
+
+    @probe.track
+    def step():
+        time.sleep(0.002)
+
+    with probe.progress("solve", total=120) as p:
+        for i in range(120):
+            step()
+            p.update()
+    for item in probe.iterate(range(80), "load"):
+        time.sleep(0.004)
+    try:
+        with probe.progress("fit", total=100) as p:
+            for i in range(60):
+                time.sleep(0.004)
+                p.update()
+            raise ValueError("diverged")
+    except ValueError:
+        pass
+"""
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A JSON-lines file written by the file sink of a real collector during a real run."""
+    tmp_path = tmp_path_factory.mktemp("recorded")
+    path = tmp_path / "run.jsonl"
+    collector = CollectorProcess(tmp_path, ["--sink", f"file:{path}"]).start()
+    try:
+        result = run_python(WORKLOAD, endpoint=collector.endpoint)
+        assert result.returncode == 0, result.stderr
+        finished = {"solve", "load", "step"}
+        assert wait_for(
+            lambda: finished <= {e["probe"] for e in read_jsonl(path) if e["event"] == "end"}
+        ), read_jsonl(path)
+    finally:
+        assert collector.stop() == 0
+    return path
+
+
+def image_pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"), dtype=float)
+
+
+def test_png_has_the_size_asked_for_and_is_not_blank(recorded: Path, tmp_path: Path, capsys):
+    png = tmp_path / "run.png"
+    assert main(["plot", str(recorded), "-o", str(png), "--width", "640", "--height", "480"]) == 0
+    assert "wrote" in capsys.readouterr().err
+    assert Image.open(png).size == (640, 480)
+    pixels = image_pixels(png)
+    assert pixels.std() > 20, "not a blank image"
+    colours = {tuple(p) for p in pixels.reshape(-1, 3)[::7]}
+    assert len(colours) > 50, "lines in several colours, not just text on white"
+
+
+def test_svg_has_the_size_asked_for(recorded: Path, tmp_path: Path) -> None:
+    svg = tmp_path / "run.svg"
+    assert main(["plot", str(recorded), "-o", str(svg), "--width", "900", "--height", "300"]) == 0
+    root = ElementTree.parse(svg).getroot()
+    # 100 pixels per inch, 72 points per inch
+    assert (root.get("width"), root.get("height")) == ("648pt", "216pt")
+    text = svg.read_text()
+    for name in ("solve", "load", "fit", "step"):
+        assert f"{name}" in text, f"{name} is in the legend"
+
+
+def test_probe_globs_pick_the_streams(recorded: Path, tmp_path: Path) -> None:
+    events = read_jsonl(recorded)
+    assert sorted(s.probe for s in select(events, ["s*"]).series) == ["solve", "step"]
+    assert sorted(s.probe for s in select(events, ["fit", "load"]).series) == ["fit", "load"]
+    svg = tmp_path / "some.svg"
+    assert main(["plot", str(recorded), "-o", str(svg), "--probe", "f*"]) == 0
+    text = svg.read_text()
+    assert "fit" in text and "solve" not in text
+
+
+def event(run: str, probe: str, second: int, kind: str = "progress", n: int = 1, **fields):
+    return {
+        "timestamp": f"2026-11-27T10:00:{second:02d}+00:00",
+        "run": run,
+        "probe": probe,
+        "event": kind,
+        "n": n,
+        "host": "h",
+        "pid": 1,
+        **fields,
+    }
+
+
+def test_the_newest_run_is_drawn_unless_one_is_asked_for() -> None:
+    events = [
+        event("old", "a", 1),
+        event("new", "a", 5),
+        event("new", "b", 6),
+        event("old", "a", 3),
+    ]
+    assert select(events).run == "new"
+    assert [len(s.times) for s in select(events).series] == [1, 1]
+    assert [s.run for s in select(events, run="old").series] == ["old"]
+    assert len(select(events, run="old").series[0].times) == 2
+    assert len(select(events, run="all").series) == 3 - 1  # (h, 1, a) spans both runs
+
+
+def test_restarts_break_the_line_and_unusable_records_are_counted() -> None:
+    events = [
+        event("r", "batch", 1, "start", 0, total=10),
+        event("r", "batch", 2, "end", 10, total=10),
+        event("r", "batch", 3, "start", 0, total=10),
+        event("r", "batch", 4, "error", 4, total=10, error={"type": "E", "message": "x"}),
+        event("r", "result", 5, "mark"),
+        {"message": "ping"},
+        event("r", "bad", 6) | {"timestamp": "not a time"},
+    ]
+    chosen = select(events)
+    (series,) = chosen.series
+    assert series.n == [0, 10, None, 0, 4]
+    assert series.total == 10
+    assert [n for _, n in series.errors] == [4]
+    assert chosen.skipped == 3
+
+
+def test_clear_errors(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "missing.jsonl"
+    assert main(["plot", str(missing), "-o", str(tmp_path / "x.png")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["plot", str(missing), "-o", str(tmp_path / "x.jpg")]) == 2
+    assert ".png or .svg" in capsys.readouterr().err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"message": "ping"}\nnot json\n')
+    assert main(["plot", str(empty), "-o", str(tmp_path / "x.png")]) == 1
+    assert "nothing to draw" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_without_matplotlib_the_message_says_how_to_install_it(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"  # what a missing package looks like
+        "from collector.cli import main\n"
+        f"sys.exit(main(['plot', {str(tmp_path / 'r.jsonl')!r}, '-o', 'x.png']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 1
+    assert "python -m pip install 'hotprobe[plot]'" in result.stderr
+    assert "Traceback" not in result.stderr
