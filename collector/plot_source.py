@@ -82,8 +82,11 @@ def _read_mongodb(uri: str, collection: str | None) -> list[dict[str, Any]]:
     from pymongo.errors import PyMongoError
 
     uri, option = _without_collection_option(uri)
+    timeout = (
+        {} if "serverselectiontimeoutms=" in uri.lower() else {"serverSelectionTimeoutMS": 10_000}
+    )
     try:
-        client: pymongo.MongoClient = pymongo.MongoClient(uri, serverSelectionTimeoutMS=10_000)
+        client: pymongo.MongoClient = pymongo.MongoClient(uri, **timeout)
     except (PyMongoError, ValueError) as exc:
         raise SourceError(f"bad MongoDB connection string: {exc}") from None
     try:
