@@ -22,10 +22,10 @@ import atexit
 from dataclasses import replace
 from typing import Any
 
-from probe import _settings, _stream
-from probe._iterate import iterate
-from probe._progress import Progress
-from probe._stream import Stream, finish_open_streams, transport
+from probe import _exit, _settings, _stream
+from probe._iterate import caller_name, iterate
+from probe._progress import DisabledProgress, Progress
+from probe._stream import Stream, transport
 from probe._track import track
 
 __all__ = ["Progress", "configure", "emit", "iterate", "progress", "stats", "track"]
@@ -36,9 +36,8 @@ _marks: dict[str, Stream] = {}
 def progress(name: str | None = None, total: int | float | None = None, **fields: Any) -> Progress:
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
     on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
-    from probe._iterate import caller_name
-
-    return Progress(name or caller_name(), total, fields)
+    kind = Progress if _settings.settings.enabled else DisabledProgress
+    return kind(name or caller_name(), total, fields)
 
 
 def emit(name: str, **fields: Any) -> None:
@@ -100,9 +99,5 @@ def stats() -> dict[str, Any]:
     }
 
 
-def _shutdown() -> None:
-    finish_open_streams()
-    transport.close()
-
-
-atexit.register(_shutdown)
+transport.on_open = _exit.install_worker_hooks
+atexit.register(_exit.shutdown)

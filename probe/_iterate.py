@@ -14,7 +14,10 @@ T = TypeVar("T")
 
 def caller_name(depth: int = 2) -> str:
     """A default stream name: the calling function's qualified name and line."""
-    frame = sys._getframe(depth)
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return "<probe>"
     code = frame.f_code
     return f"{getattr(code, 'co_qualname', code.co_name)}:{frame.f_lineno}"
 
@@ -32,7 +35,7 @@ def iterate(
     if total is None:
         try:
             total = len(iterable)  # type: ignore[arg-type]
-        except (TypeError, AttributeError):
+        except Exception:
             total = None
     return _counted(iterable, Stream(name or caller_name(), total, fields))
 

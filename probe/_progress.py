@@ -34,3 +34,24 @@ class Progress(Stream):
             self.finish(self.n)
         else:
             self.fail(self.n, exc)
+
+
+class DisabledProgress(Progress):
+    """What ``probe.progress`` returns when the probe is disabled: counts, sends nothing."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def update(self, k: int = 1, **fields: object) -> None:
+        """Add ``k`` units done."""
+        self.n += k
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None

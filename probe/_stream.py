@@ -1,13 +1,13 @@
 """One stream of progress: its counters, its throttle, and the events it sends.
 
-The hot paths (``iterate``, ``Progress.update``, ``track``'s wrapper) only add to a counter and
+The hot paths (``iterate``, ``Progress.update``, ``track``'s wrappers) only add to a counter and
 compare it with ``next_check``; ``checkpoint`` reads the clock and adapts the stride so that the
-clock is read a few times per interval, whatever the loop's speed.
+clock is read a few times per interval, whatever the loop's speed. A new stream's
+``next_check`` is 0, so the first comparison calls ``checkpoint``, which sends ``start``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 from time import perf_counter
@@ -16,7 +16,7 @@ from weakref import WeakSet
 
 from probe._settings import settings
 from probe._transport import Transport
-from probe._wire import PROTOCOL_VERSION, utc_timestamp
+from probe._wire import PROTOCOL_VERSION, safe_repr, utc_timestamp
 
 HOST = socket.gethostname()
 transport = Transport(settings)
@@ -53,7 +53,7 @@ class Stream:
     def _reset(self) -> None:
         self.n = 0
         self.pending = True
-        self.next_check = 1
+        self.next_check = 0
         self.stride = 1
         self.t0 = self.last_time = self.check_time = perf_counter()
         self.last_n = self.check_n = 0
@@ -63,13 +63,18 @@ class Stream:
         """Send ``start`` and register for the ``end`` at exit."""
         self.pending = False
         self.t0 = self.last_time = self.check_time = perf_counter()
+        self.check_n = self.n
+        self.next_check = self.n + 1
         _open_streams.add(self)
         self._send("start", self.n, self.t0)
 
     def checkpoint(self, n: int) -> int:
-        """Called every ``stride`` units: send ``progress`` if the interval passed.
-
-        Returns the count at which to call again."""
+        """Called every ``stride`` units: send ``start`` if still pending, else ``progress``
+        if the interval passed. Returns the count at which to call again."""
+        if self.pending:
+            self.n = n
+            self.start()
+            return n + 1
         now = perf_counter()
         self.n = n
         if now - self.last_time >= settings.min_interval:
@@ -90,9 +95,15 @@ class Stream:
     def fail(self, n: int, exc: BaseException, *, final: bool = True) -> None:
         """Send ``error`` describing ``exc``; ``final`` closes the stream."""
         self.n = n
+        if self.pending:
+            self.start()
         if final:
             _open_streams.discard(self)
-        error = {"type": type(exc).__qualname__, "message": str(exc)}
+        try:
+            message = str(exc)
+        except Exception:
+            message = safe_repr(exc)
+        error = {"type": type(exc).__qualname__, "message": message}
         self._send("error", n, perf_counter(), error=error)
 
     def mark(self, fields: dict[str, Any]) -> None:
@@ -104,27 +115,31 @@ class Stream:
     def _send(self, kind: str, n: int, now: float, **extra: Any) -> None:
         if not settings.enabled:
             return
-        dt = now - self.last_time
-        rate = (n - self.last_n) / dt if dt > 0 and kind == "progress" else None
-        if kind != "mark":
-            self.last_time, self.last_n = now, n
-        event = {
-            "v": PROTOCOL_VERSION,
-            "timestamp": utc_timestamp(),
-            "probe": self.name,
-            "event": kind,
-            "n": n,
-            "total": self.total,
-            "elapsed": round(now - self.t0, 6),
-            "rate": rate,
-            "host": HOST,
-            "pid": os.getpid(),
-            "run": settings.run,
-        }
-        if self.fields and "data" not in extra:
-            event["data"] = self.fields
-        event.update(extra)
-        transport.send(event)
+        try:
+            dt = now - self.last_time
+            rate = (n - self.last_n) / dt if dt > 0 and kind == "progress" else None
+            if kind != "mark":
+                self.last_time, self.last_n = now, n
+            event = {
+                "v": PROTOCOL_VERSION,
+                "timestamp": utc_timestamp(),
+                "probe": self.name,
+                "event": kind,
+                "n": n,
+                "total": self.total,
+                "elapsed": round(now - self.t0, 6),
+                "rate": rate,
+                "host": HOST,
+                "pid": os.getpid(),
+                "run": settings.run,
+            }
+            if self.fields and "data" not in extra:
+                event["data"] = self.fields
+            event.update(extra)
+            transport.send(event)
+        except Exception as exc:  # the probe never raises into the program it observes
+            transport.count_drop()
+            transport.warn_once(f"cannot send {kind!r} on {self.name!r}: {exc!r}")
 
 
 def resettable(stream: Stream) -> Stream:
@@ -134,10 +149,9 @@ def resettable(stream: Stream) -> Stream:
 
 
 def finish_open_streams() -> None:
-    """Send ``end`` for every stream still open (at interpreter exit)."""
+    """Send ``end`` for every stream still open (at exit)."""
     for stream in list(_open_streams):
-        with contextlib.suppress(Exception):
-            stream.finish(stream.n)
+        stream.finish(stream.n)
 
 
 def _after_fork_in_child() -> None:

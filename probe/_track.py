@@ -1,11 +1,18 @@
-"""``@probe.track``: every call of a function is one unit of progress."""
+"""``@probe.track``: every call of a function is one unit of progress.
+
+Every wrapper compares the stream's counter with ``next_check`` *before* the call: a new
+stream's ``next_check`` is 0, so the first call sends ``start`` before the function runs, and
+no separate "started yet?" test sits on the hot path.
+"""
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from probe._exact import exact_wrapper
 from probe._settings import settings
 from probe._stream import Stream, resettable
 
@@ -24,31 +31,92 @@ def track(func: Any = None, /, *, name: str | None = None, total: int | None = N
     ``@probe.track`` names the stream after the function's qualified name;
     ``@probe.track("name")`` names it explicitly. The first call sends ``start``, calls
     accumulate into throttled ``progress`` events, a call that raises sends ``error`` and
-    re-raises the same exception, and ``end`` is sent when the process exits.
+    re-raises the same exception, and ``end`` is sent when the process exits. For a generator
+    function every yielded item is a unit; for an ``async def`` function every completed call.
+    Metadata and signature are kept (``functools.wraps``).
     """
-    if callable(func):
+    if callable(func) or isinstance(func, (staticmethod, classmethod)):
         return _decorate(func, name, total)
     return lambda f: _decorate(f, func or name, total)
 
 
-def _decorate(func: F, name: str | None, total: int | None) -> F:
+def _decorate(func: Any, name: str | None, total: int | None) -> Any:
     if not settings.enabled:
         return func
-    stream = resettable(Stream(name or func.__qualname__, total))
+    if isinstance(func, (staticmethod, classmethod)):
+        return type(func)(_decorate(func.__func__, name, total))
+    stream = resettable(Stream(name or getattr(func, "__qualname__", repr(func)), total))
+    if inspect.isgeneratorfunction(func):
+        wrapper = generator_wrapper(func, stream)
+    elif inspect.iscoroutinefunction(func):
+        wrapper = async_wrapper(func, stream)
+    else:
+        wrapper = exact_wrapper(func, stream) or call_wrapper(func, stream)
+    functools.update_wrapper(wrapper, func)
+    wrapper.__hotprobe_stream__ = stream  # type: ignore[attr-defined]
+    return wrapper
 
-    @functools.wraps(func)
+
+def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+    """One call, one unit: the generic form of ``_exact``'s template."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if stream.pending:
-            stream.start()
+        if stream.n >= stream.next_check:
+            stream.next_check = stream.checkpoint(stream.n)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             stream.fail(stream.n, exc, final=False)
             raise
-        n = stream.n = stream.n + 1
-        if n >= stream.next_check:
-            stream.next_check = stream.checkpoint(n)
+        stream.n += 1
         return result
 
-    wrapper.__hotprobe_stream__ = stream  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    return wrapper
+
+
+def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+    """One yielded item, one unit; ``send``, ``throw`` and ``close`` reach the generator."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        if stream.n >= stream.next_check:
+            stream.next_check = stream.checkpoint(stream.n)
+        resume, value = generator.send, None
+        while True:
+            try:
+                item = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            except BaseException as exc:
+                stream.fail(stream.n, exc, final=False)
+                raise
+            n = stream.n = stream.n + 1
+            if n >= stream.next_check:
+                stream.next_check = stream.checkpoint(n)
+            try:
+                value = yield item
+                resume = generator.send
+            except GeneratorExit:
+                generator.close()
+                raise
+            except BaseException as exc:  # thrown in by the consumer: the generator decides
+                resume, value = generator.throw, exc
+
+    return wrapper
+
+
+def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+    """One completed call (awaited to its end), one unit."""
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if stream.n >= stream.next_check:
+            stream.next_check = stream.checkpoint(stream.n)
+        try:
+            result = await func(*args, **kwargs)
+        except BaseException as exc:
+            stream.fail(stream.n, exc, final=False)
+            raise
+        stream.n += 1
+        return result
+
+    return wrapper

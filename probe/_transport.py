@@ -1,21 +1,28 @@
 """The one socket per process: non-blocking sends, drop counting, fork safety, bounded exit.
 
 Sockets are not thread-safe, so every send takes a lock; sends are rare (throttled), so the
-lock is never contended on a hot path. After ``fork`` the child forgets its parent's context
-and socket and opens its own, through the fan-in endpoint.
+lock is never contended on a hot path. No wait is unbounded: the lock is taken with a timeout
+(a send that cannot get it is counted as dropped), the socket never blocks, and it closes with
+a bounded linger. After ``fork`` the child forgets its parent's context and socket and opens
+its own, through the fan-in endpoint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from probe._settings import Settings
 from probe._wire import encode
 
 _LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
+SEND_HWM = 10_000
+
+log = logging.getLogger("probe")
 
 
 def _is_local(endpoint: str) -> bool:
@@ -65,10 +72,13 @@ class _PairClaim:
 
 
 class Transport:
-    """Sends encoded events; never blocks and never raises into the caller."""
+    """Sends encoded events; never blocks and never raises into the caller.
 
-    def __init__(self, settings: Settings) -> None:
+    ``on_open`` is called once per process, when its socket is first opened."""
+
+    def __init__(self, settings: Settings, on_open: Callable[[], None] | None = None) -> None:
         self.settings = settings
+        self.on_open = on_open
         self.lock = threading.Lock()
         self.sent = 0
         self.dropped = 0
@@ -78,6 +88,8 @@ class Transport:
         self._context: Any = None
         self._socket: Any = None
         self._broken = False
+        self._closed = False
+        self._warned = False
         self._claim = _PairClaim()
         self._sequences: dict[str, int] = {}
 
@@ -85,25 +97,30 @@ class Transport:
         """Stamp ``seq`` (per stream name) and ``dropped``, encode and send without blocking.
 
         Returns True when the message was queued."""
-        with self.lock:
+        if not self.lock.acquire(timeout=self.settings.exit_timeout):
+            return self.count_drop()
+        try:
             name = event["probe"]
             seq = event["seq"] = self._sequences.get(name, 0)
             self._sequences[name] = seq + 1
             event["dropped"] = self.dropped
             sock = self._socket if self._socket is not None else self._open()
             if sock is None:
-                return self._count_drop()
+                return self.count_drop()
             try:
                 sock.send(encode(event), flags=1)  # zmq.NOBLOCK
             except Exception as exc:  # zmq.Again when full, ZMQError when closed
                 if type(exc).__name__ != "Again":
-                    self._warn_once(f"send failed: {exc!r}")
-                return self._count_drop()
+                    self.warn_once(f"send failed: {exc!r}")
+                return self.count_drop()
             self.sent += 1
             self.dropped = 0
             return True
+        finally:
+            self.lock.release()
 
-    def _count_drop(self) -> bool:
+    def count_drop(self) -> bool:
+        """Count one event that could not be sent; returns False."""
         self.dropped += 1
         self.dropped_total += 1
         return False
@@ -116,7 +133,7 @@ class Transport:
         return kind, (s.endpoint if kind == "pair" else s.fan_in_endpoint)
 
     def _open(self) -> Any:
-        if self._broken:
+        if self._broken or self._closed:
             return None
         try:
             import zmq
@@ -125,22 +142,36 @@ class Transport:
             context = zmq.Context()
             sock = context.socket(zmq.PAIR if kind == "pair" else zmq.PUSH)
             sock.setsockopt(zmq.LINGER, int(self.settings.exit_timeout * 1000))
-            sock.setsockopt(zmq.SNDHWM, 10_000)
+            sock.setsockopt(zmq.SNDHWM, SEND_HWM)
             sock.connect(endpoint)
         except Exception as exc:
             self._broken = True
-            self._warn_once(f"cannot connect to {self.settings.endpoint!r}: {exc!r}")
+            self.warn_once(f"cannot connect to {self.settings.endpoint!r}: {exc!r}")
             return None
         self._context, self._socket, self.kind, self.endpoint = context, sock, kind, endpoint
+        if self.on_open is not None:
+            try:
+                self.on_open()
+            except Exception as exc:
+                self.warn_once(f"cannot install exit hooks: {exc!r}")
         return sock
 
     def close(self) -> None:
-        """Close with the bounded linger set at open: never hangs on unsent messages."""
-        with self.lock:
+        """Close for good, waiting at most ``exit_timeout`` for unsent messages.
+
+        Sends after this are counted as dropped. If another thread holds the socket past the
+        timeout, the socket is left to the process's exit rather than closed under it."""
+        timeout = self.settings.exit_timeout
+        self._closed = True
+        if not self.lock.acquire(timeout=timeout):
+            return
+        try:
             context, self._context, self._socket = self._context, None, None
-        if context is not None:
-            with contextlib.suppress(Exception):
-                context.destroy(linger=int(self.settings.exit_timeout * 1000))
+            if context is not None:
+                with contextlib.suppress(Exception):
+                    context.destroy(linger=int(timeout * 1000))
+        finally:
+            self.lock.release()
 
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's socket unclosed (it is the parent's to close)."""
@@ -149,20 +180,19 @@ class Transport:
         self.endpoint = self.kind = None
         self.sent = self.dropped = self.dropped_total = 0
         self._sequences = {}
+        self._closed = False
         self._claim.release(forked=True)
 
     def reconfigure(self, settings: Settings) -> None:
+        """Close the socket; the next send opens one with ``settings``."""
         self.close()
         with self.lock:
             self.settings = settings
-            self._broken = False
+            self._broken = self._closed = False
             self._claim.release()
 
-    _warned = False
-
-    def _warn_once(self, message: str) -> None:
+    def warn_once(self, message: str) -> None:
+        """Log the first problem; later ones are only counted."""
         if not self._warned:
             self._warned = True
-            import logging
-
-            logging.getLogger("probe").warning("hotprobe: %s (further errors are counted)", message)
+            log.warning("hotprobe: %s (further errors are counted)", message)

@@ -18,43 +18,57 @@ def utc_timestamp() -> str:
     return datetime.now(_UTC).isoformat(timespec="microseconds")
 
 
-def _default(value: Any) -> Any:
-    """orjson's hook for types it does not know: keep the meaning, never raise."""
+def safe_repr(value: Any) -> str:
+    """``repr(value)``, or a description of it when its ``__repr__`` raises."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unrepresentable {type(value).__qualname__}>"
+
+
+def _convert(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "backslashreplace")
-    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars of any dtype
-    if callable(tolist):
-        try:
-            return tolist()
-        except Exception:
-            pass
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            return item()
-        except Exception:
-            pass
     if isinstance(value, complex):
         return [value.real, value.imag]
-    return repr(value)
+    for method in ("tolist", "item"):  # numpy arrays and scalars of any dtype
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return convert()
+            except Exception:
+                pass
+    return safe_repr(value)
+
+
+def _default(value: Any) -> Any:
+    """orjson's hook for types it does not know: keep the meaning, never raise."""
+    try:
+        return _convert(value)
+    except Exception:
+        return safe_repr(value)
 
 
 def json_safe(value: Any, _depth: int = 0) -> Any:
-    """A slow, total conversion to JSON-safe values, for what orjson refuses outright."""
+    """A slow, total conversion to JSON-safe values, for what orjson refuses outright
+    (integers beyond 64 bits, deep or cyclic nesting, keys of unknown types)."""
     if _depth > 32:
-        return repr(value)
+        return safe_repr(value)
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return value if -(2**63) <= value < 2**64 else str(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return value if math.isfinite(value) else None  # as orjson writes nan and inf
     if isinstance(value, dict):
-        return {str(k): json_safe(v, _depth + 1) for k, v in value.items()}
+        return {
+            key if isinstance(key, str) else safe_repr(key): json_safe(item, _depth + 1)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v, _depth + 1) for v in value]
+        return [json_safe(item, _depth + 1) for item in value]
     converted = _default(value)
     if converted is value or isinstance(converted, str):
         return converted
