@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -37,7 +38,10 @@ def iterate(
             total = len(iterable)  # type: ignore[arg-type]
         except Exception:
             total = None
-    return _counted(iterable, Stream(name or caller_name(), total, fields))
+    stream = Stream(name or caller_name(), total, fields)
+    counted = _counted(iterable, stream)
+    stream.owner = weakref.ref(counted)  # so that an exit can end it with its exact count
+    return counted
 
 
 def _counted(iterable: Iterable[T], stream: Stream) -> Iterator[T]:

@@ -8,8 +8,10 @@ clock is read a few times per interval, whatever the loop's speed. A new stream'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import Callable, Generator
 from time import perf_counter
 from typing import Any
 from weakref import WeakSet
@@ -38,6 +40,7 @@ class Stream:
         "n",
         "name",
         "next_check",
+        "owner",
         "pending",
         "stride",
         "t0",
@@ -48,6 +51,7 @@ class Stream:
         self.name = name
         self.total = total
         self.fields = fields or None
+        self.owner: Callable[[], Generator | None] | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -149,9 +153,18 @@ def resettable(stream: Stream) -> Stream:
 
 
 def finish_open_streams() -> None:
-    """Send ``end`` for every stream still open (at exit)."""
+    """Send ``end`` for every stream still open (at exit).
+
+    A stream counted inside a generator (``iterate``) is ended by closing that generator, whose
+    own count is exact; a generator that is running (we are in a signal handler inside its
+    loop) cannot be closed, and its stream ends with the count of its last checkpoint."""
     for stream in list(_open_streams):
-        stream.finish(stream.n)
+        generator = stream.owner() if stream.owner is not None else None
+        if generator is not None:
+            with contextlib.suppress(Exception):
+                generator.close()
+        if stream in _open_streams:
+            stream.finish(stream.n)
 
 
 def _after_fork_in_child() -> None:

@@ -1,0 +1,182 @@
+"""Per-iteration overhead of the probe against tqdm's, side by side in one process.
+
+    PYTHONPATH=. python benchmarks/probe_overhead.py [--n 200000] [--repeats 7]
+
+Runs one measuring process per setting: a collector attached (a bare PAIR + PULL reader bound
+to the probe's endpoints), nobody listening, and ``HOTPROBE_DISABLE=1`` (read at import, hence
+the separate processes). Each measuring process times, in interleaved repeats, a bare loop,
+the tqdm anchors and the probe's counterparts, and reports medians. Printed ratios are the
+probe's overhead over the bare loop divided by tqdm's; the goals come from issue 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from statistics import median
+
+READER = """
+import sys, zmq
+context = zmq.Context()
+poller = zmq.Poller()
+for kind, endpoint in ((zmq.PAIR, sys.argv[1]), (zmq.PULL, sys.argv[2])):
+    sock = context.socket(kind)
+    sock.bind(endpoint)
+    poller.register(sock, zmq.POLLIN)
+print("ready", flush=True)
+while True:
+    for sock, _ in poller.poll():
+        sock.recv()
+"""
+
+GOALS = {"iterate": 0.5, "update": 0.7, "track": 1.0}
+ANCHORS = {
+    "iterate": "probe.iterate(range(N)) vs tqdm(range(N), file=devnull)",
+    "update": "Progress.update() vs tqdm.update()",
+    "track": "@probe.track call over a plain call vs tqdm's per-iteration overhead",
+}
+
+
+def free_endpoint() -> str:
+    """A loopback endpoint whose port and the next one (the fan-in) are free."""
+    while True:
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return f"tcp://127.0.0.1:{port}"
+
+
+def measure(n: int, repeats: int) -> dict[str, float]:
+    """Median seconds per iteration of every variant, in this process."""
+    from tqdm import tqdm
+
+    import probe
+
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - open for the whole measurement
+
+    def work(x):
+        return x
+
+    tracked = probe.track(name="bench.track")(work)
+
+    def bare():
+        for _ in range(n):
+            pass
+
+    def tqdm_iterate():
+        for _ in tqdm(range(n), file=devnull):
+            pass
+
+    def probe_iterate():
+        for _ in probe.iterate(range(n), "bench.iterate"):
+            pass
+
+    def tqdm_update():
+        with tqdm(total=n, file=devnull) as bar:
+            for _ in range(n):
+                bar.update()
+
+    def probe_update():
+        with probe.progress("bench.update", total=n) as p:
+            for _ in range(n):
+                p.update()
+
+    def plain_call():
+        for i in range(n):
+            work(i)
+
+    def tracked_call():
+        for i in range(n):
+            tracked(i)
+
+    variants = [
+        bare,
+        tqdm_iterate,
+        probe_iterate,
+        tqdm_update,
+        probe_update,
+        plain_call,
+        tracked_call,
+    ]
+    times: dict[str, list[float]] = {v.__name__: [] for v in variants}
+    for _ in range(repeats):
+        for variant in variants:
+            started = time.perf_counter()
+            variant()
+            times[variant.__name__].append((time.perf_counter() - started) / n)
+    result = {name: median(values) for name, values in times.items()}
+    result["sent"] = probe.stats()["sent"]
+    return result
+
+
+def ratios(t: dict[str, float]) -> dict[str, tuple[float, float, float]]:
+    """(probe overhead, tqdm overhead, ratio) per comparison, overheads in seconds."""
+    tqdm_iteration = t["tqdm_iterate"] - t["bare"]
+    pairs = {
+        "iterate": (t["probe_iterate"] - t["bare"], tqdm_iteration),
+        "update": (t["probe_update"] - t["bare"], t["tqdm_update"] - t["bare"]),
+        "track": (t["tracked_call"] - t["plain_call"], tqdm_iteration),
+    }
+    return {k: (ours, theirs, ours / theirs) for k, (ours, theirs) in pairs.items()}
+
+
+def run_setting(label: str, args: argparse.Namespace, env: dict[str, str]) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", "--n", str(args.n)]
+    command += ["--repeats", str(args.repeats)]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    if output.returncode != 0:
+        raise SystemExit(f"{label}: measuring process failed:\n{output.stderr}")
+    return json.loads(output.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000, help="iterations per timed loop")
+    parser.add_argument("--repeats", type=int, default=7, help="repeats (medians are reported)")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.n, args.repeats)))
+        return
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    listening, silent = free_endpoint(), free_endpoint()
+    fan_in = listening.rpartition(":")[0] + f":{int(listening.rpartition(':')[2]) + 1}"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, listening, fan_in], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+        settings = {
+            "collector attached": dict(base, HOTPROBE_ENDPOINT=listening),
+            "no collector": dict(base, HOTPROBE_ENDPOINT=silent),
+            "HOTPROBE_DISABLE=1": dict(base, HOTPROBE_ENDPOINT=silent, HOTPROBE_DISABLE="1"),
+        }
+        results = {label: run_setting(label, args, env) for label, env in settings.items()}
+    finally:
+        reader.kill()
+        reader.wait()
+
+    print(f"n={args.n} iterations per loop, medians of {args.repeats} repeats, ns per iteration")
+    for label, times in results.items():
+        print(f"\n[{label}]  bare loop {times['bare'] * 1e9:.1f} ns, events sent {times['sent']}")
+        for key, (ours, theirs, ratio) in ratios(times).items():
+            verdict = "ok" if ratio <= GOALS[key] else "OVER GOAL"
+            print(
+                f"  {ANCHORS[key]:<70} probe {ours * 1e9:6.1f}  tqdm {theirs * 1e9:6.1f}  "
+                f"ratio {ratio:5.2f}x (goal <= {GOALS[key]}x) {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
