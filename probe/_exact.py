@@ -22,11 +22,11 @@ _TEMPLATE = """
 def _hotprobe_factory(_hotprobe_func, _hotprobe_stream, _hotprobe_defaults):
     def wrapper({parameters}):
         if _hotprobe_stream.n >= _hotprobe_stream.next_check:
-            _hotprobe_stream.next_check = _hotprobe_stream.checkpoint(_hotprobe_stream.n)
+            _hotprobe_stream.next_check = _hotprobe_stream.checkpoint()
         try:
             _hotprobe_result = _hotprobe_func({arguments})
         except BaseException as _hotprobe_exc:
-            _hotprobe_stream.fail(_hotprobe_stream.n, _hotprobe_exc, final=False)
+            _hotprobe_stream.fail(_hotprobe_exc, final=False)
             raise
         _hotprobe_stream.n += 1
         return _hotprobe_result

@@ -53,11 +53,15 @@ def _counted(iterable: Iterable[T], stream: Stream) -> Iterator[T]:
             yield item
             n += 1
             if n >= next_check:
-                next_check = stream.checkpoint(n)
+                stream.n = n
+                next_check = stream.checkpoint()
     except GeneratorExit:  # the loop stopped early (break, or the consumer raised)
-        stream.finish(n)
+        stream.n = n
+        stream.finish()
         raise
     except BaseException as exc:  # the iterable itself raised
-        stream.fail(n, exc)
+        stream.n = n
+        stream.fail(exc)
         raise
-    stream.finish(n)
+    stream.n = n
+    stream.finish()

@@ -22,7 +22,7 @@ class Progress(Stream):
         if fields:
             self.fields = fields
         if n >= self.next_check:
-            self.next_check = self.checkpoint(n)
+            self.next_check = self.checkpoint()
 
     def __exit__(
         self,
@@ -31,9 +31,9 @@ class Progress(Stream):
         tb: TracebackType | None,
     ) -> None:
         if exc is None:
-            self.finish(self.n)
+            self.finish()
         else:
-            self.fail(self.n, exc)
+            self.fail(exc)
 
 
 class DisabledProgress(Progress):

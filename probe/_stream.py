@@ -72,15 +72,14 @@ class Stream:
         _open_streams.add(self)
         self._send("start", self.n, self.t0)
 
-    def checkpoint(self, n: int) -> int:
+    def checkpoint(self) -> int:
         """Called every ``stride`` units: send ``start`` if still pending, else ``progress``
         if the interval passed. Returns the count at which to call again."""
+        n = self.n
         if self.pending:
-            self.n = n
             self.start()
             return n + 1
         now = perf_counter()
-        self.n = n
         if now - self.last_time >= settings.min_interval:
             self._send("progress", n, now)
         dt = now - self.check_time
@@ -90,15 +89,13 @@ class Stream:
         self.check_time, self.check_n = now, n
         return n + self.stride
 
-    def finish(self, n: int) -> None:
+    def finish(self) -> None:
         """Send ``end`` with the totals."""
-        self.n = n
         _open_streams.discard(self)
-        self._send("end", n, perf_counter())
+        self._send("end", self.n, perf_counter())
 
-    def fail(self, n: int, exc: BaseException, *, final: bool = True) -> None:
+    def fail(self, exc: BaseException, *, final: bool = True) -> None:
         """Send ``error`` describing ``exc``; ``final`` closes the stream."""
-        self.n = n
         if self.pending:
             self.start()
         if final:
@@ -108,7 +105,7 @@ class Stream:
         except Exception:
             message = safe_repr(exc)
         error = {"type": type(exc).__qualname__, "message": message}
-        self._send("error", n, perf_counter(), error=error)
+        self._send("error", self.n, perf_counter(), error=error)
 
     def mark(self, fields: dict[str, Any]) -> None:
         """Send a one-off ``mark`` event carrying ``fields``."""
@@ -164,7 +161,7 @@ def finish_open_streams() -> None:
             with contextlib.suppress(Exception):
                 generator.close()
         if stream in _open_streams:
-            stream.finish(stream.n)
+            stream.finish()
 
 
 def _after_fork_in_child() -> None:

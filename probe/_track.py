@@ -62,11 +62,11 @@ def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint(stream.n)
+            stream.next_check = stream.checkpoint()
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
-            stream.fail(stream.n, exc, final=False)
+            stream.fail(exc, final=False)
             raise
         stream.n += 1
         return result
@@ -80,7 +80,7 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
         if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint(stream.n)
+            stream.next_check = stream.checkpoint()
         resume, value = generator.send, None
         while True:
             try:
@@ -88,11 +88,11 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
             except StopIteration as stop:
                 return stop.value
             except BaseException as exc:
-                stream.fail(stream.n, exc, final=False)
+                stream.fail(exc, final=False)
                 raise
-            n = stream.n = stream.n + 1
-            if n >= stream.next_check:
-                stream.next_check = stream.checkpoint(n)
+            stream.n += 1
+            if stream.n >= stream.next_check:
+                stream.next_check = stream.checkpoint()
             try:
                 value = yield item
                 resume = generator.send
@@ -110,11 +110,11 @@ def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint(stream.n)
+            stream.next_check = stream.checkpoint()
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
-            stream.fail(stream.n, exc, final=False)
+            stream.fail(exc, final=False)
             raise
         stream.n += 1
         return result
