@@ -1,0 +1,124 @@
+"""Worker processes, started however, reach the collector through the fan-in path with default
+settings: every worker's ``start`` and ``end`` arrive, and no child writes to its parent's socket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+
+import pytest
+
+from tests.conftest import read_jsonl, run_python, wait_for
+
+TASKS = 200
+
+PROGRAM = f"""
+import json, os, sys
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import probe
+
+
+@probe.track
+def work(x):
+    return os.getpid()
+
+
+def run(kind):
+    if kind == "executor":
+        with ProcessPoolExecutor(4) as executor:
+            return set(executor.map(work, range({TASKS})))
+    with multiprocessing.get_context(kind).Pool(4) as pool:  # leaves through terminate()
+        return set(pool.map(work, range({TASKS}), chunksize=1))
+
+
+if __name__ == "__main__":
+    for _ in probe.iterate(range(10), "parent-before"):  # the parent's socket exists before
+        pass
+    pids = run(sys.argv[1])
+    for _ in probe.iterate(range(10), "parent-after"):
+        pass
+    print(json.dumps({{"parent": os.getpid(), "workers": sorted(pids)}}))
+"""
+
+
+@pytest.mark.parametrize("kind", ["fork", "spawn", "executor"])
+def test_every_worker_start_and_end_reach_the_collector(tmp_path, start_collector, kind):
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    script = tmp_path / "job.py"
+    script.write_text(PROGRAM)
+    result = subprocess.run(
+        [sys.executable, str(script), kind],
+        env=run_env(collector.endpoint),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    pids = json.loads(result.stdout)
+    workers = set(pids["workers"])
+
+    def work_events():
+        by_pid = defaultdict(list)
+        for event in read_jsonl(out):
+            if event["probe"] == "work":
+                by_pid[event["pid"]].append(event)
+        return by_pid
+
+    def all_ended():
+        by_pid = work_events()
+        return set(by_pid) == workers and all(e[-1]["event"] == "end" for e in by_pid.values())
+
+    assert wait_for(all_ended, timeout=30), (kind, workers, dict(work_events()))
+    assert collector.stop() == 0
+    by_pid = work_events()
+    for pid, events in by_pid.items():
+        assert [e["event"] for e in events][0] == "start", pid
+        assert [e["seq"] for e in events] == list(range(len(events))), pid
+    assert sum(events[-1]["n"] for events in by_pid.values()) == TASKS
+    parent = [e for e in read_jsonl(out) if e["pid"] == pids["parent"]]
+    for name in ("parent-before", "parent-after"):
+        kinds = [e["event"] for e in parent if e["probe"] == name]
+        assert kinds[0] == "start" and kinds[-1] == "end", name
+    assert {e["probe"] for e in parent} == {"parent-before", "parent-after"}
+
+
+def run_env(endpoint: str) -> dict[str, str]:
+    """The test environment with only the endpoint set: default settings otherwise."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env["HOTPROBE_ENDPOINT"] = endpoint
+    return env
+
+
+def test_a_second_script_on_the_same_endpoint_is_not_cut_off(tmp_path, start_collector):
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    code = """
+        import time
+        import probe
+        with probe.progress("script") as p:
+            for i in range(50):
+                p.update()
+                time.sleep(0.002)
+    """
+    first = subprocess.Popen(
+        [sys.executable, "-c", "import probe, time; probe.emit('first'); time.sleep(3)"],
+        env=run_env(collector.endpoint),
+    )
+    try:
+        assert wait_for(lambda: any(e["probe"] == "first" for e in read_jsonl(out)))
+        result = run_python(code, collector.endpoint)
+        assert result.returncode == 0, result.stderr
+        assert wait_for(
+            lambda: any(e["probe"] == "script" and e["event"] == "end" for e in read_jsonl(out))
+        )
+    finally:
+        first.kill()
+        first.wait(timeout=10)
+    assert collector.stop() == 0
