@@ -79,7 +79,7 @@ def test_every_worker_start_and_end_reach_the_collector(tmp_path, start_collecto
     assert collector.stop() == 0
     by_pid = work_events()
     for pid, events in by_pid.items():
-        assert [e["event"] for e in events][0] == "start", pid
+        assert events[0]["event"] == "start", pid
         assert [e["seq"] for e in events] == list(range(len(events))), pid
     assert sum(events[-1]["n"] for events in by_pid.values()) == TASKS
     parent = [e for e in read_jsonl(out) if e["pid"] == pids["parent"]]
