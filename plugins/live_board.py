@@ -33,7 +33,8 @@ class StreamRow:
     elapsed: float | None = None
     events: int = 0
     errors: int = 0
-    message: str = ""
+    error: str = ""
+    data: dict[str, Any] | None = None
     last_seen: float = 0.0
 
     @property
@@ -48,6 +49,13 @@ class StreamRow:
         if self.state != RUNNING or self.total is None or not self.rate or self.rate <= 0:
             return None
         return max(0.0, (self.total - self.n) / self.rate)
+
+    @property
+    def data_text(self) -> str:
+        """The user's fields of the latest event, short (formatted only when drawn)."""
+        if not self.data:
+            return ""
+        return " ".join(f"{key}={_short(value)}" for key, value in self.data.items())
 
     def status(self, now: float, stalled_after: float) -> str:
         if self.state == RUNNING and now - self.last_seen >= stalled_after:
@@ -89,8 +97,7 @@ class LiveBoard:
                 _apply(row, event, now)
 
     def snapshot(self, now: float, max_rows: int | None = None) -> Snapshot:
-        """Copies of the rows to show: all of them, or the ``max_rows`` that matter most
-        (failed, running, stalled, then the most recently finished)."""
+        """Copies of the rows to show: all of them, or the ``max_rows`` that matter most."""
         with self._lock:
             rows = [replace(row) for row in self._rows.values()]
             events = self._events
@@ -101,9 +108,7 @@ class LiveBoard:
         shown = rows
         hidden: dict[str, int] = {}
         if max_rows is not None and len(rows) > max_rows:
-            by_importance = sorted(
-                rows, key=lambda r: (_RANK[statuses[r.order]], -r.last_seen, r.order)
-            )
+            by_importance = sorted(rows, key=lambda r: _importance(r, statuses[r.order]))
             shown = sorted(by_importance[:max_rows], key=lambda r: r.order)
             for row in by_importance[max_rows:]:
                 status = statuses[row.order]
@@ -116,6 +121,12 @@ class LiveBoard:
             events=events,
             now=now,
         )
+
+
+def _importance(row: StreamRow, status: str) -> tuple[int, float, int]:
+    """Failed, running, stalled, then the latest finished; first seen first within each, so
+    the rows on screen do not change places from one frame to the next."""
+    return (_RANK[status], -row.last_seen if status == DONE else 0.0, row.order)
 
 
 def _new_row(order: int, key: tuple[Any, Any, Any]) -> StreamRow:
@@ -146,14 +157,15 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     state = _STATE_OF_KIND.get(kind)
     if kind == "start":
         row.rate = None
-        row.message = ""
+        row.data = None
     elif kind == "end" and row.elapsed:
         row.rate = row.n / row.elapsed
     elif kind == "error":
         row.errors += 1
-        row.message = _error_text(event.get("error"))
-    if kind in ("progress", "mark") and isinstance(event.get("data"), dict):
-        row.message = _data_text(event["data"])
+        row.error = _error_text(event.get("error"))
+    data = event.get("data")
+    if data and kind in ("progress", "mark") and isinstance(data, dict):
+        row.data = data
     if state is not None:
         row.state = state
 
@@ -163,10 +175,6 @@ def _error_text(error: Any) -> str:
         kind, message = error.get("type"), error.get("message")
         return ": ".join(str(part) for part in (kind, message) if part) or "error"
     return str(error) if error else "error"
-
-
-def _data_text(data: dict[str, Any]) -> str:
-    return " ".join(f"{key}={_short(value)}" for key, value in data.items())
 
 
 def _short(value: Any) -> str:

@@ -41,10 +41,12 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 def _cells(row: StreamRow, status: str, now: float) -> list[RenderableType]:
     style = _STATUS_STYLE.get(status, "")
-    note = Text(row.message, style="red" if status == FAILED else "dim", **_ONE_LINE)
-    if row.errors and status != FAILED:
+    note = Text(row.data_text, style="dim", **_ONE_LINE)
+    if status == FAILED:
+        note = Text(row.error, style="red", **_ONE_LINE)
+    elif row.errors:
         plural = "s" if row.errors > 1 else ""
-        note = Text(f"{row.errors} error{plural}: {row.message}", "red", **_ONE_LINE)
+        note = Text(f"{row.errors} error{plural}: {row.error}", "red", **_ONE_LINE)
     return [
         Text(row.probe, **_ONE_LINE),
         row.where,

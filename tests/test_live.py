@@ -222,3 +222,16 @@ def test_bad_options_are_a_usage_error(option: str, capsys) -> None:
     assert main(["collect", "--sink", f"live?{option}"]) == 2
     name, value = option.split("=")
     assert f"sink option {name}={value!r}" in capsys.readouterr().err
+
+
+def test_the_rows_on_screen_stay_put_while_others_update(clock: Clock) -> None:
+    sink = make_sink(clock, "max_rows=3")
+    sink.write([event(f"s{i}", "progress", 1, 9) for i in range(6)])
+    shown = [line.split()[0] for line in rendered(sink)[1:4]]
+    for i in (5, 4, 3):
+        clock.now += 1.0
+        sink.write([event(f"s{i}", "progress", 2, 9)])
+        assert [line.split()[0] for line in rendered(sink)[1:4]] == shown == ["s0", "s1", "s2"]
+    clock.now += 1.0
+    sink.write([event("s4", "end", 9, 9, elapsed=1.0), event("s0", "end", 9, 9, elapsed=1.0)])
+    assert [line.split()[0] for line in rendered(sink)[1:4]] == ["s1", "s2", "s3"]
