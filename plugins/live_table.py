@@ -67,7 +67,7 @@ def _bar(row: StreamRow, status: str) -> RenderableType:
         total=row.total,
         completed=min(row.n, row.total),
         width=BAR_WIDTH,
-        complete_style="red" if status == FAILED else "cyan",
+        complete_style=_STATUS_STYLE.get(status, "cyan").replace("bold ", ""),
         finished_style="green",
     )
 
