@@ -19,7 +19,10 @@ def _pixels(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``plot`` subcommand's options."""
     parser.add_argument(
-        "source", help="a JSON-lines file written by the file: sink, or a mongodb:// URI"
+        "source",
+        nargs="+",
+        help="a JSON-lines file written by the file: sink (several: rotated files of one run), "
+        "or a mongodb:// URI",
     )
     parser.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="where to draw: FILE.png or FILE.svg"
@@ -51,14 +54,19 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"-o {args.output}: the file name must end in .png or .svg", status=2)
     try:
         require_matplotlib()
-        events, unreadable = read_events(args.source, args.collection)
+        events, unreadable = [], 0
+        for source in args.source:
+            more, more_unreadable = read_events(source, args.collection)
+            events += more
+            unreadable += more_unreadable
     except (PlotUnavailable, SourceError) as exc:
         return _fail(str(exc))
     chosen = select(events, args.probe, args.run)
     skipped = unreadable + chosen.skipped
     if not chosen.series:
         runs = ", ".join(chosen.runs) or "none"
-        return _fail(f"nothing to draw in {args.source} for run {chosen.run} (runs: {runs})")
+        sources = " ".join(args.source)
+        return _fail(f"nothing to draw in {sources} for run {chosen.run} (runs: {runs})")
     first = min(s.times[0] for s in chosen.series)
     title = f"run {chosen.run}, from {first:%Y-%m-%d %H:%M:%S} UTC"
     draw(chosen.series, args.output, args.width, args.height, title)

@@ -35,7 +35,7 @@ def require_matplotlib() -> None:
 def draw(series: list[Series], path: str, width: int, height: int, title: str) -> None:
     """Write the figure for ``series`` to ``path`` (.png or .svg), ``width`` x ``height`` px."""
     require_matplotlib()
-    from matplotlib import dates
+    from matplotlib import dates, rc_context
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -77,7 +77,10 @@ def draw(series: list[Series], path: str, width: int, height: int, title: str) -
         frameon=False,
     )
     figure.suptitle(title)
-    figure.savefig(path)
+    # no date and fixed ids in an SVG: the same events draw the same file
+    metadata = {"Date": None} if path.lower().endswith(".svg") else None
+    with rc_context({"svg.hashsalt": "hotprobe"}):
+        figure.savefig(path, metadata=metadata)
 
 
 def _draw_progress(ax: Any, series: list[Series], color_of: dict, fraction: bool) -> None:

@@ -165,3 +165,14 @@ def test_without_matplotlib_the_message_says_how_to_install_it(tmp_path: Path) -
     assert result.returncode == 1
     assert "python -m pip install 'hotprobe[plot]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rotated_files_are_drawn_together(recorded: Path, tmp_path: Path) -> None:
+    lines = recorded.read_bytes().splitlines(keepends=True)
+    older, newer = tmp_path / "run.jsonl.1", tmp_path / "run.jsonl"
+    older.write_bytes(b"".join(lines[: len(lines) // 2]))
+    newer.write_bytes(b"".join(lines[len(lines) // 2 :]))
+    whole, parts = tmp_path / "whole.svg", tmp_path / "parts.svg"
+    assert main(["plot", str(recorded), "-o", str(whole)]) == 0
+    assert main(["plot", str(older), str(newer), "-o", str(parts)]) == 0
+    assert parts.read_text() == whole.read_text()
