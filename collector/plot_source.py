@@ -4,6 +4,7 @@ into one series per stream and narrowed to the streams and run asked for."""
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -144,11 +145,17 @@ def _point(event: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:
     """The event's time, if it is a probe's progress event that can be drawn."""
     if not isinstance(event.get("probe"), str) or event.get("event") == "mark":
         return None
-    n = event.get("n")
-    if not isinstance(n, (int, float)) or isinstance(n, bool):
+    if _number(event.get("n")) is None:
         return None
     when = _time(event.get("timestamp"))
     return None if when is None else (when, event)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _time(value: Any) -> datetime | None:
@@ -168,16 +175,16 @@ def _time(value: Any) -> datetime | None:
 
 def _add(series: Series, when: datetime, event: dict[str, Any]) -> None:
     kind, n = event.get("event"), float(event["n"])
-    total = event.get("total")
-    if isinstance(total, (int, float)) and total > 0:
+    total = _number(event.get("total"))
+    if total is not None and total > 0:
         series.total = float(total)
     if kind == "start" and series.times:
         series.times.append(when)
         series.n.append(None)
     series.times.append(when)
     series.n.append(n)
-    rate = event.get("rate")
-    if isinstance(rate, (int, float)) and rate >= 0:
+    rate = _number(event.get("rate"))
+    if rate is not None and rate >= 0:
         series.rate_times.append(when)
         series.rates.append(float(rate))
     if kind == "error":

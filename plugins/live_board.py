@@ -6,7 +6,9 @@ tens of thousands of events per second; rendering reads a snapshot at its own pa
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -90,7 +92,7 @@ class LiveBoard:
             rows = self._rows
             self._events += len(events)
             for event in events:
-                key = (event.get("host"), event.get("pid"), event.get("probe"))
+                key = (_id(event.get("host")), _id(event.get("pid")), _id(event.get("probe")))
                 row = rows.get(key)
                 if row is None:
                     row = rows[key] = _new_row(len(rows), key)
@@ -139,20 +141,32 @@ def _new_row(order: int, key: tuple[Any, Any, Any]) -> StreamRow:
     )
 
 
+def _id(value: Any) -> Hashable:
+    """A part of a stream's key: JSON lists and objects (from other clients) as text."""
+    return value if value is None or isinstance(value, (str, int, float)) else repr(value)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None: what other clients send can be anything."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
+
+
 def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     kind = event.get("event")
     row.events += 1
     row.last_seen = now
-    n = event.get("n")
-    row.n = n if isinstance(n, (int, float)) else row.n + 1
-    total = event.get("total")
-    if isinstance(total, (int, float)) and total > 0:
+    n = _number(event.get("n"))
+    row.n = row.n + 1 if n is None else n
+    total = _number(event.get("total"))
+    if total is not None and total > 0:
         row.total = total
-    elapsed = event.get("elapsed")
-    if isinstance(elapsed, (int, float)):
+    elapsed = _number(event.get("elapsed"))
+    if elapsed is not None:
         row.elapsed = elapsed
-    rate = event.get("rate")
-    if isinstance(rate, (int, float)):
+    rate = _number(event.get("rate"))
+    if rate is not None:
         row.rate = rate
     state = _STATE_OF_KIND.get(kind)
     if kind == "start":

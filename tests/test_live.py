@@ -235,3 +235,22 @@ def test_the_rows_on_screen_stay_put_while_others_update(clock: Clock) -> None:
     clock.now += 1.0
     sink.write([event("s4", "end", 9, 9, elapsed=1.0), event("s0", "end", 9, 9, elapsed=1.0)])
     assert [line.split()[0] for line in rendered(sink)[1:4]] == ["s1", "s2", "s3"]
+
+
+def test_whatever_other_clients_send_is_shown_without_breaking_the_view(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            {"probe": ["a", "list"], "host": {"x": 1}, "pid": [1], "event": "progress", "n": 1},
+            event("weird", "progress", 10**30, float("inf"), rate=float("nan"), elapsed="1"),
+            event("weird", "progress", True, -5, rate=float("inf"), data={"big": "x" * 10_000}),
+            event("weird", "error", 3, 10, error=["not", "an", "object"]),
+            {"probe": "odd", "event": 7, "n": "many", "total": "all"},
+        ]
+    )
+    lines = rendered(sink)
+    assert row(lines, "['a',")[1] == "{'x': 1}:[1]"
+    assert row(lines, "weird")[2] == "3/10"
+    assert row(lines, "weird")[-2:] == ["failed", "['not', 'an', 'object']"]
+    assert row(lines, "odd")[2:4] == ["1", "-"]
+    assert lines[-1] == "3 streams: 1 running, 1 failed, 1 noted · 5 events"

@@ -131,13 +131,17 @@ def test_restarts_break_the_line_and_unusable_records_are_counted() -> None:
         event("r", "result", 5, "mark"),
         {"message": "ping"},
         event("r", "bad", 6) | {"timestamp": "not a time"},
+        event("r", "bad", 7, n=float("inf")),
+        event("r", "bad", 8) | {"n": True},
+        event("r", "batch", 9, n=5, total=float("nan"), rate=float("inf")),
     ]
     chosen = select(events)
     (series,) = chosen.series
-    assert series.n == [0, 10, None, 0, 4]
+    assert series.n == [0, 10, None, 0, 4, 5]
     assert series.total == 10
+    assert series.rates == []
     assert [n for _, n in series.errors] == [4]
-    assert chosen.skipped == 3
+    assert chosen.skipped == 5
 
 
 def test_clear_errors(tmp_path: Path, capsys) -> None:
