@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,15 +74,23 @@ class Snapshot:
     hidden: dict[str, int]
     counts: dict[str, int]
     events: int
+    forgotten: int
     now: float
 
 
 class LiveBoard:
-    """Rows per stream. ``update`` and ``snapshot`` may run in different threads."""
+    """Rows per stream. ``update`` and ``snapshot`` may run in different threads.
 
-    def __init__(self, stalled_after: float = 10.0) -> None:
+    At most ``keep`` streams are remembered: past that, the longest-finished ones are
+    forgotten (and counted), so a collector that sees many short-lived processes stays small.
+    """
+
+    def __init__(self, stalled_after: float = 10.0, keep: int = 10_000) -> None:
         self.stalled_after = stalled_after
-        self._rows: dict[tuple[Any, Any, Any], StreamRow] = {}
+        self.keep = keep
+        self.forgotten = 0
+        self._rows: dict[tuple[Hashable, Hashable, Hashable], StreamRow] = {}
+        self._seen = 0
         self._events = 0
         self._lock = threading.Lock()
 
@@ -95,34 +103,53 @@ class LiveBoard:
                 key = (_id(event.get("host")), _id(event.get("pid")), _id(event.get("probe")))
                 row = rows.get(key)
                 if row is None:
-                    row = rows[key] = _new_row(len(rows), key)
+                    row = rows[key] = _new_row(self._seen, key)
+                    self._seen += 1
                 _apply(row, event, now)
+            if len(rows) > self.keep * 1.1:
+                self._forget_finished()
 
     def snapshot(self, now: float, max_rows: int | None = None) -> Snapshot:
         """Copies of the rows to show: all of them, or the ``max_rows`` that matter most."""
         with self._lock:
-            rows = [replace(row) for row in self._rows.values()]
-            events = self._events
-        statuses = {row.order: row.status(now, self.stalled_after) for row in rows}
-        counts: dict[str, int] = {}
-        for status in statuses.values():
-            counts[status] = counts.get(status, 0) + 1
-        shown = rows
-        hidden: dict[str, int] = {}
-        if max_rows is not None and len(rows) > max_rows:
-            by_importance = sorted(rows, key=lambda r: _importance(r, statuses[r.order]))
-            shown = sorted(by_importance[:max_rows], key=lambda r: r.order)
-            for row in by_importance[max_rows:]:
-                status = statuses[row.order]
-                hidden[status] = hidden.get(status, 0) + 1
+            rows = list(self._rows.values())
+            statuses = {row.order: row.status(now, self.stalled_after) for row in rows}
+            if max_rows is not None and len(rows) > max_rows:
+                rows.sort(key=lambda r: _importance(r, statuses[r.order]))
+                hidden_rows, rows = rows[max_rows:], sorted(rows[:max_rows], key=_first_seen)
+            else:
+                hidden_rows = []
+            shown = [replace(row) for row in rows]
+            events, forgotten = self._events, self.forgotten
         return Snapshot(
             rows=shown,
             statuses=[statuses[row.order] for row in shown],
-            hidden=hidden,
-            counts=counts,
+            hidden=_tally(statuses[row.order] for row in hidden_rows),
+            counts=_tally(statuses.values()),
             events=events,
+            forgotten=forgotten,
             now=now,
         )
+
+    def _forget_finished(self) -> None:
+        """Drop the streams that finished longest ago (failed ones last) down to ``keep``."""
+        finished = [key for key, row in self._rows.items() if row.state in (DONE, FAILED)]
+        rows = self._rows
+        finished.sort(key=lambda key: (rows[key].state == FAILED, rows[key].last_seen))
+        for key in finished[: len(rows) - self.keep]:
+            del rows[key]
+            self.forgotten += 1
+
+
+def _first_seen(row: StreamRow) -> int:
+    return row.order
+
+
+def _tally(statuses: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def _importance(row: StreamRow, status: str) -> tuple[int, float, int]:
@@ -131,7 +158,7 @@ def _importance(row: StreamRow, status: str) -> tuple[int, float, int]:
     return (_RANK[status], -row.last_seen if status == DONE else 0.0, row.order)
 
 
-def _new_row(order: int, key: tuple[Any, Any, Any]) -> StreamRow:
+def _new_row(order: int, key: tuple[Hashable, Hashable, Hashable]) -> StreamRow:
     host, pid, probe = key
     return StreamRow(
         order,

@@ -35,6 +35,8 @@ def render(snapshot: Snapshot) -> RenderableType:
     if snapshot.hidden:
         lines.append(Text(f"… and {_tally(snapshot.hidden)} not shown", style="dim"))
     summary = f"{sum(snapshot.counts.values())} streams: {_tally(snapshot.counts)}"
+    if snapshot.forgotten:
+        summary += f" ({snapshot.forgotten:,} finished earlier)"
     lines.append(Text(f"{summary} · {snapshot.events:,} events", style="bold"))
     return Group(*lines)
 

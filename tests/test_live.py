@@ -254,3 +254,17 @@ def test_whatever_other_clients_send_is_shown_without_breaking_the_view(clock: C
     assert row(lines, "weird")[-2:] == ["failed", "['not', 'an', 'object']"]
     assert row(lines, "odd")[2:4] == ["1", "-"]
     assert lines[-1] == "3 streams: 1 running, 1 failed, 1 noted · 5 events"
+
+
+def test_long_finished_streams_are_forgotten_and_counted(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.board.keep = 10
+    sink.write([event("running", "progress", 1, 9), event("broken", "error", 1, error="x")])
+    for i in range(30):
+        clock.now += 1.0
+        sink.write([event(f"job{i}", "end", 1, 1, elapsed=1.0)])
+    lines = rendered(sink)
+    names = [line.split()[0] for line in lines[1:-1]]
+    assert names[:2] == ["running", "broken"]
+    assert names[2:] == [f"job{i}" for i in range(22, 30)]
+    assert lines[-1] == "10 streams: 1 stalled, 1 failed, 8 done (22 finished earlier) · 32 events"
