@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
@@ -67,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="print a stats line on stderr this often (0: only at exit)",
     )
+    collect.add_argument(
+        "--sink-stall-after",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="report a sink call that has not returned after this long (default 30; 0: never)",
+    )
     collect.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
     demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
@@ -74,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
     )
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
-    commands.add_parser("sinks", help="list the registered sink schemes")
+    sinks = commands.add_parser(
+        "sinks", help="list the sink schemes, the plugins they come from and their options"
+    )
+    sinks.add_argument("--json", action="store_true", help="as JSON")
     return parser
 
 
@@ -87,6 +98,7 @@ def _config(args: argparse.Namespace) -> CollectorConfig:
         sinks=args.sink or [default_sink()],
         dead_letter=args.dead_letter,
         stats_interval=args.stats_interval,
+        sink_stall_after=args.sink_stall_after,
     )
 
 
@@ -115,9 +127,12 @@ def run_collect(args: argparse.Namespace) -> int:
     config = _config(args)
     registry = registry_module.load()
     try:
-        runners = build_runners(registry, config.sinks)
+        runners = build_runners(registry, config.sinks, config.sink_stall_after)
     except (registry_module.UnknownSink, ValueError) as exc:
         return _usage_error(str(exc))
+    if not runners:
+        logging.getLogger("collector").error("no sink could be created; not starting")
+        return 1
     try:
         collector = Collector(config, registry, runners)
     except Exception as exc:  # zmq.ZMQError: address in use, bad endpoint
@@ -125,18 +140,31 @@ def run_collect(args: argparse.Namespace) -> int:
     return collector.run()
 
 
-def run_sinks() -> int:
+def run_sinks(as_json: bool = False) -> int:
+    """List every registered scheme; exit status 1 if a plugin failed to load."""
+    _setup_logging(quiet=True)
     registry = registry_module.load()
-    for scheme, sink_type in sorted(registry.sink_types.items()):
-        source = sink_type.plugin
-        if sink_type.distribution:
-            source += f" ({sink_type.distribution})"
-        print(f"{scheme:<10} {sink_type.description}  [{source}]")
-        for option, help_text in sink_type.options.items():
-            print(f"{'':<10}   ?{option}=: {help_text}")
-    for failure in registry.failures:
-        print(f"failed: {failure}")
-    return 0
+    types = sorted(registry.sink_types.values(), key=lambda t: t.scheme)
+    if as_json:
+        rows = [
+            {
+                "scheme": t.scheme,
+                "description": t.description,
+                "plugin": t.plugin,
+                "distribution": t.distribution,
+                "options": t.options,
+            }
+            for t in types
+        ]
+        print(json.dumps({"sinks": rows, "failures": registry.failures}, indent=2))
+    else:
+        width = max((len(t.scheme) for t in types), default=0) + 2
+        for t in types:
+            print(f"{t.scheme:<{width}}{t.description}")
+            print(f"{'':<{width}}from {t.plugin} ({t.distribution})")
+            for option, help_text in t.options.items():
+                print(f"{'':<{width}}?{option}=  {help_text}")
+    return 1 if registry.failures else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,4 +179,4 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
     if args.command == "plot":
         return plot.run(args)
-    return run_sinks()
+    return run_sinks(args.json)

@@ -23,3 +23,4 @@ class CollectorConfig:
     max_message_size: int = 1 << 20
     stats_interval: float = 0.0
     shutdown_timeout: float = 10.0
+    sink_stall_after: float = 30.0  # report a sink call that has not returned after this

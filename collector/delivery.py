@@ -42,11 +42,15 @@ class SinkCounters:
 
 
 class SinkRunner:
-    """Runs one sink in its own thread."""
+    """Runs one sink in its own thread. ``origin`` (the plugin it comes from) ends every
+    problem it reports."""
 
-    def __init__(self, name: str, sink: Sink, options: DeliveryOptions | None = None) -> None:
+    def __init__(
+        self, name: str, sink: Sink, options: DeliveryOptions | None = None, origin: str = ""
+    ) -> None:
         self.name = name
         self.sink = sink
+        self.origin = origin
         self.options = options or DeliveryOptions()
         self.counters = SinkCounters()
         self._queue: queue.Queue[Any] = queue.Queue(self.options.queue_size)
@@ -73,8 +77,9 @@ class SinkRunner:
         self._thread.join(timeout)
         if self._thread.is_alive():
             pending = self._queue.qsize()
-            log.error(
-                "sink %r did not finish in %.1f s; %d events pending", self.name, timeout, pending
+            self._report(
+                "close timeout",
+                f"sink {self.name!r} did not finish in {timeout:.1f} s; {pending} events pending",
             )
             return False
         return True
@@ -162,4 +167,4 @@ class SinkRunner:
     def _report(self, key: str, message: str) -> None:
         if key not in self._reported:
             self._reported.add(key)
-            log.error("%s", message)
+            log.error("%s%s", message, f" [{self.origin}]" if self.origin else "")

@@ -1,4 +1,8 @@
-"""The hooks a hotprobe plugin can implement. Mark implementations with ``collector.hookimpl``."""
+"""The hooks a hotprobe plugin can implement. Mark implementations with ``collector.hookimpl``.
+
+The collector calls each plugin's implementation itself, one plugin at a time, so that one
+plugin raising never stops another's hook from running.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +17,22 @@ hookimpl = pluggy.HookimplMarker("hotprobe")
 
 @hookspec
 def register_sinks(register: Callable[..., None]) -> None:
-    """Register sink factories by scheme. Called once when the collector starts.
+    """Register sink factories by scheme.
 
-    Call ``register(scheme, factory, description="...", options={"name": "help"})`` once per
-    sink. ``factory(spec)`` receives a ``collector.SinkSpec`` for ``--sink scheme:target?opt=v``
-    and returns a ``collector.Sink``.
+    Called once per process, when the plugins are loaded (``hotprobe collect``, ``hotprobe
+    sinks``), before any sink exists. Call ``register(scheme, factory, description="...",
+    options={"name": "help"})`` once per sink. For ``--sink scheme:target?name=value`` the
+    collector calls ``factory(spec)`` with a ``collector.SinkSpec`` and expects a
+    ``collector.Sink``; a ``ValueError`` from the factory is reported as a bad ``--sink``.
     """
 
 
 @hookspec
 def process_event(event: dict[str, Any]) -> bool | None:
-    """Enrich or drop an event the filter kept, before any sink sees it.
+    """Enrich or drop an event, after the interval filter kept it and before any sink sees it.
 
-    Called once per kept event, in the receive loop: keep it quick. Change ``event`` in place
-    to enrich it; return ``False`` to drop it (counted as ``dropped_by_plugin``).
+    Called once per kept event, in the receive loop, with the event's JSON-ready dict: keep it
+    quick and never block. Change ``event`` in place to enrich it (the change reaches every
+    sink); return ``False`` to drop it (counted as ``dropped_by_plugin``). An exception is
+    reported once, naming the plugin, and the event goes on unchanged.
     """

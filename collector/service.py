@@ -16,20 +16,25 @@ from collector.endpoints import fan_in_endpoint
 from collector.event import Event, Rejected
 from collector.filter import IntervalFilter
 from collector.receive import Receiver
-from collector.registry import Registry
-from collector.sinks import SinkSpec
+from collector.registry import BrokenSinkFactory, Registry
 from collector.stats import Counters, stats_line
 
 log = logging.getLogger("collector")
 
 
-def build_runners(registry: Registry, specs: list[str]) -> list[SinkRunner]:
-    """Sinks from ``--sink`` values. Raises ``UnknownSink`` or ``ValueError`` on bad specs."""
+def build_runners(
+    registry: Registry, specs: list[str], stall_after: float | None = None
+) -> list[SinkRunner]:
+    """Sinks from ``--sink`` values. Raises ``UnknownSink`` or ``ValueError`` on bad specs;
+    a sink whose plugin fails to create it is reported and left out."""
     runners = []
     for text in specs:
-        spec = SinkSpec.parse(text)
-        sink_type = registry.sink_type(spec.scheme)
-        runners.append(SinkRunner(text, sink_type.factory(spec)))
+        try:
+            sink = registry.create_sink(text, stall_after)
+        except BrokenSinkFactory as exc:
+            log.error("%s", exc)
+            continue
+        runners.append(SinkRunner(text, sink, origin=sink.origin))
     return runners
 
 

@@ -46,22 +46,24 @@ class SinkSpec:
 
 
 class Sink(abc.ABC):
-    """A destination for kept events.
+    """A destination for kept events: subclass it and implement ``write``.
 
-    The collector runs each sink in its own worker thread with a bounded queue, batching,
-    retry with backoff and a disk spool, so a sink only implements plain, blocking I/O.
-    ``write`` raising means "not written": the same batch is retried later.
+    The collector builds a sink with ``factory(spec)`` (raise ``ValueError`` there for a bad
+    target or option), then runs it in its own worker thread with a bounded queue, batching,
+    retry with backoff and a disk spool, so a sink only does plain, blocking I/O. ``write``
+    raising means "not written": the same batch comes again later, so delivery is at least
+    once. A sink that raises or hangs holds up only itself, and is reported naming its plugin.
     """
 
     def __init__(self, spec: SinkSpec) -> None:
         self.spec = spec
 
     def open(self) -> None:  # noqa: B027 - optional hook
-        """Connect or open files. Called once, in the sink's worker thread."""
+        """Connect or open files. Called once, in the sink's worker thread, before any write."""
 
     @abc.abstractmethod
     def write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch of events (JSON-ready dicts), in order."""
+        """Write a batch of events (JSON-ready dicts, never empty), in order."""
 
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Make what was written durable. Called after quiet spells and before ``close``."""
@@ -83,3 +85,8 @@ class SinkType:
     options: dict[str, str] = field(default_factory=dict)
     plugin: str = ""
     distribution: str = ""
+
+    @property
+    def origin(self) -> str:
+        """Where the scheme comes from, for messages: ``plugin 'sqlite' (hotprobe-sqlite 1.0)``."""
+        return f"plugin {self.plugin!r} ({self.distribution or 'unknown distribution'})"

@@ -16,6 +16,8 @@ import pytest
 
 from collector.endpoints import free_tcp_endpoint
 
+pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
+
 ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses import this checkout, whatever copy of hotprobe is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
