@@ -102,8 +102,9 @@ def load(extra_plugins: tuple[Any, ...] = ()) -> Registry:
         registry.distributions[module_name] = own
     _load_entry_points(registry)
     for plugin in extra_plugins:
-        name = pm.register(plugin)
-        registry.distributions[name] = "registered in-process"
+        if not pm.is_registered(plugin):  # an installed plugin that a test also passes
+            name = pm.register(plugin, name=_in_process_name(pm, plugin))
+            registry.distributions[name] = "registered in-process"
     _collect_sinks(registry)
     return registry
 
@@ -177,6 +178,16 @@ class _Registrar:
             self.plugin,
             self.registry.distributions.get(self.plugin, ""),
         )
+
+
+def _in_process_name(pm: pluggy.PluginManager, plugin: Any) -> str:
+    """A module's name, or an object's class name, made unique."""
+    base = getattr(plugin, "__name__", None) or type(plugin).__name__
+    name, number = base, 1
+    while pm.has_plugin(name):
+        number += 1
+        name = f"{base}-{number}"
+    return name
 
 
 def _own_distribution() -> str:

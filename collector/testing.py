@@ -16,6 +16,7 @@ a ``SinkRun``: what the sink's ``write`` received, the calls it got, and what wa
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import threading
 import time
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 import zmq
 
@@ -172,7 +172,7 @@ def _send(endpoint: str, events: Iterable[dict[str, Any] | str | bytes]) -> int:
             elif isinstance(event, str):
                 sock.send(event.encode())
             else:
-                sock.send(orjson.dumps(event))
+                sock.send(json.dumps(event).encode())
             count += 1
     finally:
         sock.close()
