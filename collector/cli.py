@@ -162,8 +162,10 @@ def run_sinks(as_json: bool = False) -> int:
         for t in types:
             print(f"{t.scheme:<{width}}{t.description}")
             print(f"{'':<{width}}from {t.plugin} ({t.distribution})")
+            names = {option: f"?{option}=" for option in t.options}
+            column = max(map(len, names.values()), default=0) + 2
             for option, help_text in t.options.items():
-                print(f"{'':<{width}}?{option}=  {help_text}")
+                print(f"{'':<{width}}{names[option]:<{column}}{help_text}")
     return 1 if registry.failures else 0
 
 
