@@ -41,6 +41,7 @@ class Registry:
     distributions: dict[str, str] = field(default_factory=dict)
     #: One message per problem, each naming the plugin; already logged.
     failures: list[str] = field(default_factory=list)
+    #: Plugins that failed to import or to register their sinks (their schemes may be missing).
     failed_plugins: list[str] = field(default_factory=list)
 
     def sink_type(self, scheme: str) -> SinkType:
@@ -118,7 +119,8 @@ def _load_entry_points(registry: Registry) -> None:
             continue
         dist = _distribution_label(ep.dist)
         if registry.pm.has_plugin(ep.name):
-            _fail(registry, ep.name, f"plugin {ep.name!r} ({dist}) left out: name already taken")
+            message = f"plugin {ep.name!r} ({dist}) left out: name already taken"
+            _fail(registry, ep.name, message)
             continue
         try:
             registry.pm.register(ep.load(), name=ep.name)
@@ -163,12 +165,11 @@ class _Registrar:
             raise TypeError(f"factory for {scheme!r} is not callable: {factory!r}")
         taken = self.registry.sink_types.get(scheme)
         if taken is not None:
-            _fail(
-                self.registry,
-                self.plugin,
+            message = (
                 f"plugin {self.plugin!r}: sink scheme {scheme!r} ignored, "
-                f"already registered by plugin {taken.plugin!r}",
+                f"already registered by plugin {taken.plugin!r}"
             )
+            _fail(self.registry, self.plugin, message, missing_schemes=False)
             return
         self.registry.sink_types[scheme] = SinkType(
             scheme,
@@ -203,8 +204,8 @@ def _distribution_label(dist: metadata.Distribution | None) -> str:
     return f"{dist.name} {dist.version}"
 
 
-def _fail(registry: Registry, plugin: str, message: str) -> None:
+def _fail(registry: Registry, plugin: str, message: str, missing_schemes: bool = True) -> None:
     registry.failures.append(message)
-    if plugin not in registry.failed_plugins:
+    if missing_schemes and plugin not in registry.failed_plugins:
         registry.failed_plugins.append(plugin)
     log.error("%s", message)

@@ -77,6 +77,7 @@ def test_a_scheme_registered_twice_keeps_the_first_and_says_so():
     duplicate, bad_name = registry.failures
     assert "'file' ignored, already registered by plugin 'plugins.file'" in duplicate
     assert "bad scheme 'bad scheme!'" in bad_name
+    assert registry.failed_plugins == ["Impostor"]  # for the bad name, not the duplicate
 
 
 def test_unknown_scheme_says_what_exists_on_one_line():
