@@ -1,0 +1,94 @@
+"""The probe inside a real Jupyter kernel: events arrive, and a kernel restart neither hangs nor
+loses the ``end`` of the streams the old kernel left open."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import jupyter_client
+import pytest
+
+from collector.endpoints import free_tcp_endpoint
+from tests.conftest import read_jsonl, wait_for
+
+HANG = 30.0  # seconds: jupyter_client kills a kernel that has not stopped after 5 s
+
+CELL = """
+import os
+import probe
+
+@probe.track
+def step(x):
+    return x
+
+for i in range(1000):
+    step(i)
+for _ in probe.iterate(range(100), "cell-loop"):
+    pass
+bar = probe.progress("open-bar", total=10)
+bar.__enter__()
+bar.update(5)
+print(os.getpid())
+"""
+
+
+def run_cell(client, code: str) -> str:
+    """Execute ``code`` in the kernel; returns what it printed."""
+    printed: list[str] = []
+
+    def output(message):
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=60, output_hook=output)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(printed)
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["collector", "no-collector"])
+def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_collector, listening):
+    out = tmp_path / "events.jsonl"
+    if listening:
+        endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
+    else:
+        endpoint = free_tcp_endpoint()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env["HOTPROBE_ENDPOINT"] = endpoint
+    manager = jupyter_client.KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env, cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        first_pid = int(run_cell(client, CELL))
+        assert not listening or wait_for(
+            lambda: any(e["probe"] == "cell-loop" and e["event"] == "end" for e in read_jsonl(out))
+        )
+
+        started = time.monotonic()
+        manager.restart_kernel(now=False)
+        restart_seconds = time.monotonic() - started
+        print(f"\nkernel restart took {restart_seconds:.2f} s (collector: {listening})")
+        assert restart_seconds < HANG
+        client.wait_for_ready(timeout=60)
+        second_pid = int(run_cell(client, CELL))
+        assert second_pid != first_pid
+        if not listening:
+            return
+
+        def old_kernel_ends():
+            return {
+                e["probe"]: e["n"]
+                for e in read_jsonl(out)
+                if e["pid"] == first_pid and e["event"] == "end"
+            }
+
+        assert wait_for(lambda: len(old_kernel_ends()) == 3), read_jsonl(out)
+        assert old_kernel_ends() == {"step": 1000, "cell-loop": 100, "open-bar": 5}
+        assert wait_for(
+            lambda: any(e["pid"] == second_pid and e["event"] == "start" for e in read_jsonl(out))
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
