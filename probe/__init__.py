@@ -63,7 +63,9 @@ def configure(
     ``endpoint`` is the collector's PAIR endpoint; ``fan_in`` its PUSH/PULL endpoint (default:
     the next port); ``socket`` is ``"auto"`` (PAIR for the first process on this machine,
     fan-in for the others), ``"pair"`` or ``"push"``; ``min_interval`` is the least time in
-    seconds between two ``progress`` events of a stream; ``run`` labels this job.
+    seconds between two ``progress`` events of a stream; ``run`` labels this job;
+    ``exit_timeout`` bounds, in seconds, how long the process's exit waits for unsent events
+    (and how long a send waits for another thread's use of the socket).
     """
     changes = {
         key: value
@@ -87,7 +89,8 @@ def configure(
 
 
 def stats() -> dict[str, Any]:
-    """Counters of this process's probe: events sent and dropped, and where they go."""
+    """Counters of this process's probe: events sent, dropped in total and since the last
+    successful send, and where they go."""
     return {
         "sent": transport.sent,
         "dropped": transport.dropped_total,
