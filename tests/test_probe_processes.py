@@ -122,3 +122,33 @@ def test_a_second_script_on_the_same_endpoint_is_not_cut_off(tmp_path, start_col
         first.kill()
         first.wait(timeout=10)
     assert collector.stop() == 0
+
+
+def test_a_forked_child_opens_its_own_fan_in_socket(tmp_path, start_collector):
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    code = """
+        import json, os, sys
+        import probe
+
+        probe.emit("parent", when="before")
+        pid = os.fork()
+        if pid == 0:
+            probe.emit("child")
+            print(json.dumps(probe.stats()), flush=True)
+            sys.exit(0)  # atexit runs in the child too: its socket is flushed and closed
+        os.waitpid(pid, 0)
+        probe.emit("parent", when="after")
+        print(json.dumps(probe.stats()), flush=True)
+    """
+    result = run_python(code, collector.endpoint)
+    assert result.returncode == 0, result.stderr
+    child, parent = (json.loads(line) for line in result.stdout.splitlines())
+    assert parent["socket"] == "pair" and parent["endpoint"] == collector.endpoint
+    assert child["socket"] == "push" and child["endpoint"] != collector.endpoint
+    assert child["sent"] == 1 and parent["sent"] == 2
+    assert wait_for(lambda: len(read_jsonl(out)) == 3), read_jsonl(out)
+    marks = [(e["probe"], e["seq"], e.get("data")) for e in read_jsonl(out)]
+    assert ("child", 0, {}) in marks
+    parent_marks = [m for m in marks if m[0] == "parent"]
+    assert parent_marks == [("parent", 0, {"when": "before"}), ("parent", 1, {"when": "after"})]
