@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -89,6 +90,7 @@ class Transport:
         self._socket: Any = None
         self._broken = False
         self._closed = False
+        self._deadline: float | None = None
         self._warned = False
         self._claim = _PairClaim()
         self._sequences: dict[str, int] = {}
@@ -97,7 +99,7 @@ class Transport:
         """Stamp ``seq`` (per stream name) and ``dropped``, encode and send without blocking.
 
         Returns True when the message was queued."""
-        if not self.lock.acquire(timeout=self.settings.exit_timeout):
+        if not self.lock.acquire(timeout=self._wait()):
             return self.count_drop()
         try:
             name = event["probe"]
@@ -156,20 +158,30 @@ class Transport:
                 self.warn_once(f"cannot install exit hooks: {exc!r}")
         return sock
 
-    def close(self) -> None:
-        """Close for good, waiting at most ``exit_timeout`` for unsent messages.
+    def _wait(self) -> float:
+        """How long to wait for the lock: ``exit_timeout``, or what is left before the deadline."""
+        if self._deadline is None:
+            return self.settings.exit_timeout
+        return max(0.0, self._deadline - time.monotonic())
 
-        Sends after this are counted as dropped. If another thread holds the socket past the
-        timeout, the socket is left to the process's exit rather than closed under it."""
-        timeout = self.settings.exit_timeout
+    def set_deadline(self, deadline: float) -> None:
+        """From now on, no wait (for the lock, or for unsent messages) lasts past ``deadline``
+        (a ``time.monotonic()`` value)."""
+        self._deadline = deadline
+
+    def close(self) -> None:
+        """Close for good, waiting at most ``exit_timeout`` (or until the deadline) for unsent
+        messages. Sends after this are counted as dropped. If another thread (or the code a
+        signal handler interrupted) holds the socket past that, the socket is left to the
+        process's exit rather than closed under it."""
         self._closed = True
-        if not self.lock.acquire(timeout=timeout):
+        if not self.lock.acquire(timeout=self._wait()):
             return
         try:
             context, self._context, self._socket = self._context, None, None
             if context is not None:
                 with contextlib.suppress(Exception):
-                    context.destroy(linger=int(timeout * 1000))
+                    context.destroy(linger=int(self._wait() * 1000))
         finally:
             self.lock.release()
 
@@ -181,6 +193,7 @@ class Transport:
         self.sent = self.dropped = self.dropped_total = 0
         self._sequences = {}
         self._closed = False
+        self._deadline = None
         self._claim.release(forked=True)
 
     def reconfigure(self, settings: Settings) -> None:
@@ -189,6 +202,7 @@ class Transport:
         with self.lock:
             self.settings = settings
             self._broken = self._closed = False
+            self._deadline = None
             self._claim.release()
 
     def warn_once(self, message: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import defaultdict
@@ -152,3 +153,60 @@ def test_a_forked_child_opens_its_own_fan_in_socket(tmp_path, start_collector):
     assert ("child", 0, {}) in marks
     parent_marks = [m for m in marks if m[0] == "parent"]
     assert parent_marks == [("parent", 0, {"when": "before"}), ("parent", 1, {"when": "after"})]
+
+
+LOST_WAKEUP = """
+import os, signal, sys, threading
+import multiprocessing
+
+import probe
+
+
+@probe.track
+def work(x):
+    return x
+
+
+def worker(hold_sigterm):
+    work(1)  # opens the socket: the probe now handles SIGTERM in this worker
+    helper = next(t for t in threading.enumerate() if t.name == "hotprobe-sigterm")
+    if hold_sigterm:  # a main thread that no signal can interrupt
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    # SIGTERM lands on another thread while the main thread is blocked in a C call, as when it
+    # arrives just before the main thread blocks: Python has seen it, the main thread sleeps on.
+    threading.Timer(0.5, signal.pthread_kill, (helper.ident, signal.SIGTERM)).start()
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    held = sys.argv[1] == "held"
+    process = multiprocessing.get_context("fork").Process(target=worker, args=(held,))
+    process.start()
+    process.join(timeout=30)
+    print(process.pid, process.exitcode)
+"""
+
+
+@pytest.mark.parametrize(
+    ("main_thread", "exitcode"), [("blocked", -signal.SIGTERM), ("held", -signal.SIGKILL)]
+)
+def test_a_sigterm_the_main_thread_missed_still_ends_the_worker(
+    tmp_path, start_collector, main_thread, exitcode
+):
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    script = tmp_path / "job.py"
+    script.write_text(LOST_WAKEUP)
+    result = subprocess.run(
+        [sys.executable, str(script), main_thread],
+        env=run_env(collector.endpoint),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    pid, status = map(int, result.stdout.split())
+    assert status == exitcode
+    assert wait_for(
+        lambda: any(e["pid"] == pid and e["event"] == "end" for e in read_jsonl(out))
+    ), read_jsonl(out)
