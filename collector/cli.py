@@ -6,24 +6,62 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-from collector import plot
+from collector import configfile, plot
 from collector import registry as registry_module
-from collector.config import DEFAULT_BIND, CollectorConfig
+from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line: what is wrong, and where to read what is allowed."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _option_type(option: str) -> Callable[[str], Any]:
+    convert = configfile.OPTIONS[option][1]
+
+    def parse(text: str) -> Any:
+        try:
+            return convert(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = option  # argparse names the type in some messages
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotprobe", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="hotprobe", description=__doc__)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     collect = commands.add_parser("collect", help="run the collector")
+    _add_collect_options(collect)
+
+    demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
+    demo.add_argument(
+        "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
+    )
+    plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
+    sinks = commands.add_parser(
+        "sinks", help="list the sink schemes, the plugins they come from and their options"
+    )
+    sinks.add_argument("--json", action="store_true", help="as JSON")
+    return parser
+
+
+def _add_collect_options(collect: argparse.ArgumentParser) -> None:
+    """Every option is also a key of the ``--config`` file; the command line wins."""
+    collect.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="read options from a TOML file (same names as below; the command line wins)",
+    )
     collect.add_argument(
         "--bind",
         action="append",
@@ -38,14 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument(
         "--interval",
-        type=_positive_float,
-        default=0.1,
+        type=_option_type("interval"),
         metavar="SECONDS",
-        help="keep at most one event per stream per interval (default 0.1; 0 keeps all)",
+        help="keep at most one event per stream per interval of event time "
+        "(default 0.1; 0 keeps all)",
+    )
+    collect.add_argument(
+        "--key",
+        type=_option_type("key"),
+        metavar="FIELD,...",
+        help="the fields that name a stream (default host,pid,probe)",
     )
     collect.add_argument(
         "--trailing",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="also emit a stream's newest suppressed event when its interval closes",
     )
     collect.add_argument(
@@ -57,49 +102,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument(
         "--dead-letter",
-        default="hotprobe-dead-letter.jsonl",
+        type=_option_type("dead-letter"),
         metavar="PATH",
-        help="where rejected messages are written (created on the first one)",
+        help=f"where rejected messages are written, created on the first one "
+        f"(default ./{DEFAULT_DEAD_LETTER})",
+    )
+    collect.add_argument(
+        "--max-message-size",
+        type=_option_type("max-message-size"),
+        metavar="BYTES",
+        help="larger messages are dropped and their sender disconnected (default 1MiB)",
     )
     collect.add_argument(
         "--stats-interval",
-        type=_positive_float,
-        default=0.0,
+        type=_option_type("stats-interval"),
         metavar="SECONDS",
-        help="print a stats line on stderr this often (0: only at exit)",
+        help="print a stats line on stderr this often (default 0: only at exit)",
     )
     collect.add_argument(
         "--sink-stall-after",
-        type=_positive_float,
-        default=30.0,
+        type=_option_type("sink-stall-after"),
         metavar="SECONDS",
         help="report a sink call that has not returned after this long (default 30; 0: never)",
     )
-    collect.add_argument("--quiet", action="store_true", help="log warnings and errors only")
-
-    demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
-    demo.add_argument(
-        "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
+    collect.add_argument(
+        "--shutdown-timeout",
+        type=_option_type("shutdown-timeout"),
+        metavar="SECONDS",
+        help="on SIGINT/SIGTERM, wait this long for the sinks to flush (default 10)",
     )
-    plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
-    sinks = commands.add_parser(
-        "sinks", help="list the sink schemes, the plugins they come from and their options"
+    collect.add_argument(
+        "--quiet", action="store_true", default=None, help="log warnings, errors and stats only"
     )
-    sinks.add_argument("--json", action="store_true", help="as JSON")
-    return parser
 
 
-def _config(args: argparse.Namespace) -> CollectorConfig:
-    return CollectorConfig(
-        bind=args.bind or [DEFAULT_BIND],
-        fan_in=args.fan_in,
-        interval=args.interval,
-        trailing=args.trailing,
-        sinks=args.sink or [default_sink()],
-        dead_letter=args.dead_letter,
-        stats_interval=args.stats_interval,
-        sink_stall_after=args.sink_stall_after,
-    )
+def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given on the command line, by option name (already converted)."""
+    values = {}
+    for option in configfile.OPTIONS:
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None:
+            values[option] = value
+    return values
 
 
 def default_sink() -> str:
@@ -113,6 +157,7 @@ def _setup_logging(quiet: bool = False) -> None:
         format="hotprobe: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
 
 
 def _usage_error(message: str) -> int:
@@ -121,10 +166,15 @@ def _usage_error(message: str) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
+    from collector.receive import BindError
     from collector.service import Collector, build_runners
 
-    _setup_logging(args.quiet)
-    config = _config(args)
+    try:
+        file_values = configfile.read_file(args.config) if args.config else {}
+        config = configfile.build(file_values, _cli_values(args), default_sink())
+    except configfile.ConfigError as exc:
+        return _usage_error(str(exc))
+    _setup_logging(config.quiet)
     registry = registry_module.load()
     try:
         runners = build_runners(registry, config.sinks, config.sink_stall_after)
@@ -135,8 +185,8 @@ def run_collect(args: argparse.Namespace) -> int:
         return 1
     try:
         collector = Collector(config, registry, runners)
-    except Exception as exc:  # zmq.ZMQError: address in use, bad endpoint
-        return _usage_error(f"cannot bind {config.bind}: {exc}")
+    except BindError as exc:
+        return _usage_error(str(exc))
     return collector.run()
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from collector.endpoints import fan_in_endpoint
 from collector.filter import DEFAULT_KEY
 
 DEFAULT_BIND = "tcp://127.0.0.1:5556"
+DEFAULT_DEAD_LETTER = "hotprobe-dead-letter.jsonl"
 
 
 @dataclass
@@ -18,9 +20,17 @@ class CollectorConfig:
     interval: float = 0.1
     key: tuple[str, ...] = DEFAULT_KEY
     trailing: bool = False
-    sinks: list[str] = field(default_factory=list)
-    dead_letter: str = "hotprobe-dead-letter.jsonl"
+    sinks: list[str] = field(default_factory=lambda: ["stdout"])
+    dead_letter: str = DEFAULT_DEAD_LETTER
     max_message_size: int = 1 << 20
     stats_interval: float = 0.0
     shutdown_timeout: float = 10.0
     sink_stall_after: float = 30.0  # report a sink call that has not returned after this
+    quiet: bool = False
+
+    @property
+    def fan_in_endpoints(self) -> list[str]:
+        """The PULL endpoints to bind: as given, or each bind's next port."""
+        if self.fan_in is not None:
+            return list(self.fan_in)
+        return [fan_in_endpoint(endpoint) for endpoint in self.bind]

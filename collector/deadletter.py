@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import datetime, timezone
 from typing import IO
 
@@ -10,13 +11,19 @@ import orjson
 
 from collector.event import Rejected
 
+log = logging.getLogger("collector")
+
 
 class DeadLetters:
-    """Appends rejected messages as JSON lines; the file is created on the first one."""
+    """Appends rejected messages as JSON lines; the file is created on the first one.
+
+    A file that cannot be written is reported once and counted in ``failures``; the
+    collector goes on."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.count = 0
+        self.failures = 0
         self._file: IO[bytes] | None = None
 
     def write(self, rejected: Rejected) -> None:
@@ -26,10 +33,15 @@ class DeadLetters:
             "reason": rejected.reason,
             "raw_base64": base64.b64encode(rejected.raw).decode("ascii"),
         }
-        if self._file is None:
-            self._file = open(self.path, "ab")  # noqa: SIM115 - kept open until close()
-        self._file.write(orjson.dumps(record) + b"\n")
-        self._file.flush()
+        try:
+            if self._file is None:
+                self._file = open(self.path, "ab")  # noqa: SIM115 - kept open until close()
+            self._file.write(orjson.dumps(record) + b"\n")
+            self._file.flush()
+        except OSError as exc:
+            self.failures += 1
+            if self.failures == 1:
+                log.error("cannot write the dead-letter file %s: %s", self.path, exc)
 
     def close(self) -> None:
         if self._file is not None:

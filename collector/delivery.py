@@ -69,6 +69,11 @@ class SinkRunner:
             self.counters.lost += 1
             self._report("queue full", f"sink {self.name!r} is not keeping up: events are lost")
 
+    def offer_many(self, events: list[dict[str, Any]]) -> None:
+        """Queue events in order; never blocks."""
+        for event in events:
+            self.offer(event)
+
     def close(self, timeout: float) -> bool:
         """Drain, flush and close within ``timeout`` seconds. False if the worker is stuck."""
         self._closing.set()

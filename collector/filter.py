@@ -2,78 +2,147 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from collector.event import ALWAYS_KEPT, Event
+from collector.event import ALWAYS_KEPT
 
 DEFAULT_KEY = ("host", "pid", "probe")
 
+Fields = dict[str, Any]
+
 
 class IntervalFilter:
-    """Keep a stream's first event, then one whenever ``interval`` seconds of event time have
-    passed since the last kept one. ``start``/``end``/``error``/``mark`` always pass, and a
-    stream whose clock steps backwards is kept (and restarts its interval) rather than silenced.
+    """Keep a stream's first event, then one whenever ``interval`` seconds of *event time* have
+    passed since the last kept one. ``start``/``end``/``error``/``mark`` always pass. An event
+    earlier than the last kept one (a clock stepped back) is kept and restarts the interval,
+    so such a stream is never silenced. ``interval <= 0`` keeps everything.
 
-    With ``trailing``, the newest suppressed event of a stream is released once its interval
-    has closed (see ``expire``), so the latest state is never lost.
+    With ``trailing``, the newest suppressed event of a stream is held and released when the
+    stream's interval closes on the *collector's* clock: ``interval`` seconds after the last
+    kept event arrived (``now`` is ``time.monotonic()``; event clocks are never compared with
+    the collector's). A newer kept event supersedes it. ``suppressed`` counts what is
+    suppressed now: a held event that is released later is moved back to kept.
     """
 
     def __init__(
         self, interval: float, key: Sequence[str] = DEFAULT_KEY, *, trailing: bool = False
     ) -> None:
+        if not key:
+            raise ValueError("the stream key needs at least one field")
         self.interval = interval
         self.key_fields = tuple(key)
-        self.trailing = trailing
-        self._last_kept: dict[tuple, float] = {}
-        self._held: dict[tuple, Event] = {}
+        self.trailing = trailing and interval > 0
+        self.key = _key_function(self.key_fields)
         self.suppressed = 0
+        self._last_time: dict[Any, float] = {}  # event time of the last kept event
+        self._kept_at: dict[Any, float] = {}  # collector time it arrived (or was released)
+        self._held: dict[Any, tuple[Fields, float]] = {}
 
-    def key(self, event: Event) -> tuple:
-        get = event.fields.get
-        return tuple(_hashable(get(name)) for name in self.key_fields)
-
-    def offer(self, event: Event) -> list[Event]:
-        """The events to dispatch now, in order, because ``event`` arrived."""
+    def select(self, fields: list[Fields], times: list[float], now: float) -> list[Fields]:
+        """The events to dispatch now, in order, from a batch that arrived at ``now``."""
         if self.interval <= 0:
-            return [event]
-        key = self.key(event)
-        last = self._last_kept.get(key)
-        elapsed = None if last is None else event.time - last
-        if event.kind in ALWAYS_KEPT or elapsed is None or elapsed >= self.interval or elapsed < 0:
-            self._last_kept[key] = event.time
-            self._held.pop(key, None)  # superseded by a newer kept event
-            return [event]
-        self.suppressed += 1
-        if self.trailing:
-            self._held[key] = event
-        return []
+            return fields
+        interval, key_of, trailing = self.interval, self.key, self.trailing
+        last_time, kept_at, held = self._last_time, self._kept_at, self._held
+        kept: list[Fields] = []
+        keep = kept.append
+        suppressed = 0
+        for event, time in zip(fields, times, strict=True):
+            key = key_of(event)
+            try:
+                last = last_time.get(key)
+            except TypeError:  # a list or an object in a key field
+                key = _hashable(key)
+                last = last_time.get(key)
+            if trailing and key in held and now - kept_at[key] >= interval:
+                released, last = held.pop(key)
+                keep(released)
+                suppressed -= 1
+                last_time[key] = last
+                kept_at[key] = now
+            if last is not None:
+                elapsed = time - last
+                if 0 <= elapsed < interval:
+                    kind = event.get("event")
+                    if kind.__class__ is not str or kind not in ALWAYS_KEPT:
+                        suppressed += 1
+                        if trailing:
+                            held[key] = (event, time)
+                        continue
+            keep(event)
+            last_time[key] = time
+            kept_at[key] = now
+            if trailing and key in held:
+                del held[key]  # superseded by a newer kept event
+        self.suppressed += suppressed
+        return kept
 
-    def expire(self, now: float) -> list[Event]:
+    def expire(self, now: float) -> list[Fields]:
         """With ``trailing``: release held events whose interval has closed by ``now``."""
         if not self._held:
             return []
-        due = [
-            key
-            for key, held in self._held.items()
-            if now - self._last_kept.get(key, held.time) >= self.interval
-        ]
+        interval, kept_at = self.interval, self._kept_at
+        due = [key for key in self._held if now - kept_at[key] >= interval]
         released = []
         for key in due:
-            held = self._held.pop(key)
-            self._last_kept[key] = held.time
-            self.suppressed -= 1
-            released.append(held)
+            event, time = self._held.pop(key)
+            self._last_time[key] = time
+            kept_at[key] = now
+            released.append(event)
+        self.suppressed -= len(released)
         return released
 
-    def release_all(self) -> list[Event]:
+    def next_expiry(self) -> float | None:
+        """The collector time when the next held event is due, if any is held."""
+        if not self._held:
+            return None
+        return min(self._kept_at[key] for key in self._held) + self.interval
+
+    def release_all(self) -> list[Fields]:
         """Everything still held (at shutdown)."""
-        released = list(self._held.values())
+        released = [event for event, _ in self._held.values()]
         self.suppressed -= len(released)
         self._held.clear()
         return released
 
+    def forget_idle(self, now: float, idle: float) -> int:
+        """Forget streams with nothing kept for ``idle`` seconds (and nothing held), so a
+        collector that outlives many processes stays small. Returns how many were forgotten.
 
-def _hashable(value: object) -> object:
+        A forgotten stream's next event is kept as its first, which the interval would have
+        kept anyway unless its clock stepped back."""
+        stale = [
+            key for key, at in self._kept_at.items() if now - at >= idle and key not in self._held
+        ]
+        for key in stale:
+            del self._kept_at[key]
+            del self._last_time[key]
+        return len(stale)
+
+    @property
+    def streams(self) -> int:
+        """How many streams the filter remembers."""
+        return len(self._last_time)
+
+
+def _key_function(names: tuple[str, ...]) -> Callable[[Fields], Any]:
+    """The stream key of an event; written out for the common lengths (this is per event)."""
+    if len(names) == 1:
+        (a,) = names
+        return lambda event: event.get(a)
+    if len(names) == 2:
+        a, b = names
+        return lambda event: (event.get(a), event.get(b))
+    if len(names) == 3:
+        a, b, c = names
+        return lambda event: (event.get(a), event.get(b), event.get(c))
+    return lambda event: tuple(map(event.get, names))
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_hashable(item) for item in value)
     if isinstance(value, (dict, list)):
         return repr(value)
     return value

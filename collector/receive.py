@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import zmq
 
 log = logging.getLogger("collector")
 
+PAIR = "pair"
+FAN_IN = "fan-in"
+
+
+class BindError(OSError):
+    """An endpoint that cannot be bound: in use, or not a ZeroMQ endpoint."""
+
 
 class Receiver:
-    """Owns the collector's sockets. ``receive`` yields raw messages without blocking long."""
+    """Owns the collector's sockets. ``receive_batch`` returns raw messages without blocking
+    longer than its timeout.
+
+    ``MAXMSGSIZE`` is set on every socket: libzmq drops a larger message and disconnects the
+    peer that sent it; everyone else keeps sending."""
 
     def __init__(
         self, pair_endpoints: list[str], fan_in_endpoints: list[str], max_message_size: int
@@ -26,19 +36,31 @@ class Receiver:
                 sock.setsockopt(zmq.LINGER, 0)
                 sock.setsockopt(zmq.RCVHWM, 100_000)
                 sock.setsockopt(zmq.MAXMSGSIZE, max_message_size)
-                sock.bind(endpoint)
+                try:
+                    sock.bind(endpoint)
+                except zmq.ZMQError as exc:
+                    sock.close(linger=0)
+                    self.close()
+                    raise BindError(
+                        f"cannot bind {endpoint}: {exc} "
+                        "(endpoints look like tcp://127.0.0.1:5556 or ipc:///tmp/hotprobe)"
+                    ) from None
                 self.sockets.append(sock)
-                self.endpoints.append(("pair" if kind == zmq.PAIR else "fan-in", endpoint))
+                self.endpoints.append((PAIR if kind == zmq.PAIR else FAN_IN, endpoint))
                 self.poller.register(sock, zmq.POLLIN)
 
-    def receive(self, timeout_ms: int, max_batch: int = 1000) -> Iterator[bytes]:
-        """Messages ready within ``timeout_ms``, at most ``max_batch`` per socket per call."""
+    def receive_batch(self, timeout_ms: int, max_batch: int = 2000) -> list[bytes]:
+        """Messages ready within ``timeout_ms``: at most ``max_batch`` per socket per call."""
+        batch: list[bytes] = []
+        append = batch.append
         for sock, _ in self.poller.poll(timeout_ms):
-            for _ in range(max_batch):
-                try:
-                    yield sock.recv(zmq.NOBLOCK)
-                except zmq.Again:
-                    break
+            recv = sock.recv
+            try:
+                for _ in range(max_batch):
+                    append(recv(zmq.NOBLOCK))
+            except zmq.Again:
+                pass
+        return batch
 
     def close(self) -> None:
         """Stop receiving: unsent peer messages stay with the peers."""

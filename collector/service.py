@@ -10,16 +10,17 @@ from typing import Any
 
 from collector.config import CollectorConfig
 from collector.deadletter import DeadLetters
-from collector.decode import decode
+from collector.decode import decode_batch
 from collector.delivery import SinkRunner
 from collector.endpoints import fan_in_endpoint
-from collector.event import Event, Rejected
 from collector.filter import IntervalFilter
+from collector.monitor import PeerMonitor
 from collector.receive import Receiver
 from collector.registry import BrokenSinkFactory, Registry
 from collector.stats import Counters, stats_line
 
 log = logging.getLogger("collector")
+stats_log = logging.getLogger("collector.stats")
 
 
 def build_runners(
@@ -41,6 +42,10 @@ def build_runners(
 class Collector:
     """Runs until ``stop()`` (or SIGINT/SIGTERM when ``run`` is called in the main thread)."""
 
+    #: How often idle streams are forgotten, and after how long without a kept event.
+    HOUSEKEEPING_PERIOD = 10.0
+    IDLE_STREAM_SECONDS = 600.0
+
     def __init__(
         self, config: CollectorConfig, registry: Registry, runners: list[SinkRunner]
     ) -> None:
@@ -52,10 +57,13 @@ class Collector:
         self.dead_letters = DeadLetters(config.dead_letter)
         self._stop = threading.Event()
         self._processors = self._event_processors()
-        fan_in = config.fan_in
-        if fan_in is None:
-            fan_in = [fan_in_endpoint(endpoint) for endpoint in config.bind]
-        self.receiver = Receiver(config.bind, fan_in, config.max_message_size)
+        self.receiver = Receiver(config.bind, config.fan_in_endpoints, config.max_message_size)
+        receiver = self.receiver
+        watched = [
+            (sock, kind, endpoint, self._fan_in_for(endpoint))
+            for sock, (kind, endpoint) in zip(receiver.sockets, receiver.endpoints, strict=True)
+        ]
+        self.monitor = PeerMonitor(watched, config.max_message_size)
 
     def stop(self, *_: Any) -> None:
         self._stop.set()
@@ -67,6 +75,7 @@ class Collector:
             signal.signal(signal.SIGINT, self.stop)
         for runner in self.runners:
             runner.start()
+        self.monitor.start()
         listening = ", ".join(f"{endpoint} ({kind})" for kind, endpoint in self.receiver.endpoints)
         log.info(
             "listening on %s; sinks: %s",
@@ -76,54 +85,71 @@ class Collector:
         try:
             self._loop()
         finally:
+            self.monitor.stop()
             self.receiver.close()
-            for event in self.filter.release_all():
-                self._dispatch(event)
+            self._dispatch(self.filter.release_all())
             ok = self._close_sinks()
             self.dead_letters.close()
-            log.info("%s", stats_line(self._counters(), self.runners))
+            self._log_stats()
         return 0 if ok else 1
 
     def _loop(self) -> None:
-        cfg = self.config
-        next_stats = time.monotonic() + cfg.stats_interval if cfg.stats_interval > 0 else None
+        cfg, flt = self.config, self.filter
+        now = time.monotonic()
+        next_stats = now + cfg.stats_interval if cfg.stats_interval > 0 else float("inf")
+        next_housekeeping = now + self.HOUSEKEEPING_PERIOD
         while not self._stop.is_set():
-            self._pump(timeout_ms=100)
-            if cfg.trailing:
-                for kept in self.filter.expire(time.time()):
-                    self._dispatch(kept)
-            if next_stats is not None and time.monotonic() >= next_stats:
+            timeout_ms = 100
+            if flt.trailing:
+                due = flt.next_expiry()
+                if due is not None:
+                    timeout_ms = min(100, max(0, int((due - now) * 1000) + 1))
+            self._pump(timeout_ms)
+            now = time.monotonic()
+            if flt.trailing:
+                self._dispatch(flt.expire(now))
+            if now >= next_housekeeping:
+                next_housekeeping = now + self.HOUSEKEEPING_PERIOD
+                flt.forget_idle(now, max(self.IDLE_STREAM_SECONDS, 10 * cfg.interval))
+            if now >= next_stats:
                 next_stats += cfg.stats_interval
-                log.info("%s", stats_line(self._counters(), self.runners))
+                self._log_stats()
         drain_until = time.monotonic() + 1.0  # what already arrived is not left behind
         while self._pump(timeout_ms=0) and time.monotonic() < drain_until:
             pass
 
     def _pump(self, timeout_ms: int) -> int:
         """Decode, filter and dispatch what arrives within ``timeout_ms``; returns the count."""
-        counters, offer, dispatch = self.counters, self.filter.offer, self._dispatch
-        count = 0
-        for raw in self.receiver.receive(timeout_ms):
-            count += 1
-            decoded = decode(raw, time.time())
-            if isinstance(decoded, Rejected):
-                counters.rejected += 1
-                self.dead_letters.write(decoded)
-                continue
-            for kept in offer(decoded):
-                dispatch(kept)
-        counters.received += count
-        return count
+        raws = self.receiver.receive_batch(timeout_ms)
+        if not raws:
+            return 0
+        batch = decode_batch(raws, time.time())
+        if batch.rejected:
+            self.counters.rejected += len(batch.rejected)
+            for rejected in batch.rejected:
+                self.dead_letters.write(rejected)
+        kept = self.filter.select(batch.fields, batch.times, time.monotonic())
+        if kept:
+            self._dispatch(kept)
+        self.counters.received += len(raws)
+        return len(raws)
 
-    def _dispatch(self, event: Event) -> None:
-        fields = event.fields
-        for process in self._processors:
-            if process(fields) is False:
-                self.counters.dropped_by_plugin += 1
-                return
-        self.counters.kept += 1
+    def _dispatch(self, events: list[dict[str, Any]]) -> None:
+        """Hand kept events to the ``process_event`` hooks, then to every sink."""
+        if self._processors:
+            events = [event for event in events if self._process(event)]
+        if not events:
+            return
+        self.counters.kept += len(events)
         for runner in self.runners:
-            runner.offer(fields)
+            runner.offer_many(events)
+
+    def _process(self, event: dict[str, Any]) -> bool:
+        for process in self._processors:
+            if process(event) is False:
+                self.counters.dropped_by_plugin += 1
+                return False
+        return True
 
     def _event_processors(self) -> list:
         processors = []
@@ -131,9 +157,17 @@ class Collector:
             processors.append(_isolated(impl.plugin_name, impl.function))
         return processors
 
-    def _counters(self) -> Counters:
+    def _fan_in_for(self, endpoint: str) -> str:
+        """The fan-in endpoint(s) to name when a second process connects to ``endpoint``."""
+        if self.config.fan_in is None:
+            return fan_in_endpoint(endpoint)
+        return ", ".join(self.config.fan_in)
+
+    def _log_stats(self) -> None:
         self.counters.suppressed = self.filter.suppressed
-        return self.counters
+        self.counters.dead_letter_failures = self.dead_letters.failures
+        self.counters.pair_peers_cut_off = self.monitor.counters.pair_peers_cut_off
+        stats_log.info("%s", stats_line(self.counters, self.runners))
 
     def _close_sinks(self) -> bool:
         deadline = time.monotonic() + self.config.shutdown_timeout

@@ -7,23 +7,30 @@ from dataclasses import dataclass
 
 @dataclass
 class Counters:
+    """Every received message ends up kept, suppressed or rejected (received = the sum)."""
+
     received: int = 0
     kept: int = 0
     suppressed: int = 0
     rejected: int = 0
     dropped_by_plugin: int = 0
+    dead_letter_failures: int = 0
+    pair_peers_cut_off: int = 0
 
 
 def stats_line(counters: Counters, runners: list) -> str:
-    """One line: the receive-side counters, then each sink's."""
+    """One line: the receive-side counters, then each sink's. Rare counters appear once they
+    are not zero."""
     parts = [
         f"received={counters.received}",
         f"kept={counters.kept}",
         f"suppressed={counters.suppressed}",
         f"rejected={counters.rejected}",
     ]
-    if counters.dropped_by_plugin:
-        parts.append(f"dropped_by_plugin={counters.dropped_by_plugin}")
+    for name in ("dropped_by_plugin", "dead_letter_failures", "pair_peers_cut_off"):
+        value = getattr(counters, name)
+        if value:
+            parts.append(f"{name}={value}")
     for runner in runners:
         c = runner.counters
         parts.append(

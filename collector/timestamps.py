@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from dateutil import parser as _dateutil
 
 _UTC = timezone.utc
+#: Longer strings are not timestamps, and would cost dateutil real time to refuse.
+MAX_TIMESTAMP_LENGTH = 100
 
 
 class BadTimestamp(ValueError):
@@ -18,13 +20,7 @@ def parse_timestamp(value: object) -> datetime:
 
     Numbers are POSIX seconds. Raises ``BadTimestamp`` with the reason."""
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            try:
-                parsed = _dateutil.parse(value)
-            except (ValueError, OverflowError, TypeError) as exc:
-                raise BadTimestamp(f"unparseable timestamp {value!r}: {exc}") from None
+        parsed = _parse_text(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value, _UTC)
@@ -35,6 +31,19 @@ def parse_timestamp(value: object) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_UTC)
     return parsed
+
+
+def _parse_text(value: str) -> datetime:
+    if len(value) > MAX_TIMESTAMP_LENGTH:
+        raise BadTimestamp(f"timestamp longer than {MAX_TIMESTAMP_LENGTH} characters")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return _dateutil.parse(value)
+    except Exception as exc:  # a third-party parser on hostile input: any failure is a reject
+        raise BadTimestamp(f"unparseable timestamp {value!r}: {exc}") from None
 
 
 def isoformat(moment: datetime) -> str:

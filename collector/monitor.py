@@ -1,0 +1,100 @@
+"""Watching who connects: libzmq cuts off a second PAIR peer without a word, and drops an
+oversized message by disconnecting its sender. A socket monitor sees both; this says so."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from collector.receive import PAIR
+
+log = logging.getLogger("collector")
+
+_EVENTS = zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED
+
+
+@dataclass
+class PeerCounters:
+    connected: int = 0
+    disconnected: int = 0
+    pair_peers_cut_off: int = 0
+
+
+@dataclass
+class _Watched:
+    kind: str
+    endpoint: str
+    fan_in: str
+    monitor: zmq.Socket
+    peers: set[int]
+
+
+class PeerMonitor:
+    """A thread reading the monitor sockets of the collector's bound sockets.
+
+    ``sockets`` are ``(socket, kind, endpoint, fan_in_endpoint)``; create the monitor in the
+    thread that owns the sockets, ``start`` it, and ``stop`` it before closing them."""
+
+    def __init__(
+        self, sockets: list[tuple[zmq.Socket, str, str, str]], max_message_size: int
+    ) -> None:
+        self.counters = PeerCounters()
+        self.max_message_size = max_message_size
+        self._sockets = [sock for sock, *_ in sockets]
+        self._watched = {}
+        self._poller = zmq.Poller()
+        for sock, kind, endpoint, fan_in in sockets:
+            monitor = sock.get_monitor_socket(_EVENTS)
+            self._watched[monitor] = _Watched(kind, endpoint, fan_in, monitor, set())
+            self._poller.register(monitor, zmq.POLLIN)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peer-monitor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop watching; the monitor sockets are closed by the thread."""
+        self._stopping.set()
+        self._thread.join(timeout)
+        for sock in self._sockets:
+            sock.disable_monitor()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                for monitor, _ in self._poller.poll(200):
+                    self._handle(self._watched[monitor], recv_monitor_message(monitor))
+        finally:
+            for watched in self._watched.values():
+                watched.monitor.close(linger=0)
+
+    def _handle(self, watched: _Watched, message: dict) -> None:
+        event, fd = message["event"], message["value"]
+        if event == zmq.EVENT_ACCEPTED:
+            self.counters.connected += 1
+            if watched.kind == PAIR and watched.peers:
+                self.counters.pair_peers_cut_off += 1
+                log.warning(
+                    "a second process connected to the PAIR endpoint %s, which has one peer "
+                    "already: libzmq drops its messages without a word. Connect every process "
+                    "but one with PUSH to the fan-in endpoint %s (the probe's socket='auto' "
+                    "does this)",
+                    watched.endpoint,
+                    watched.fan_in,
+                )
+            watched.peers.add(fd)
+        elif event == zmq.EVENT_DISCONNECTED:
+            self.counters.disconnected += 1
+            watched.peers.discard(fd)
+            if watched.kind == PAIR:
+                log.info(
+                    "peer on %s disconnected (it closed, or sent a message over "
+                    "--max-message-size %d bytes)",
+                    watched.endpoint,
+                    self.max_message_size,
+                )
