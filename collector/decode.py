@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,6 +12,11 @@ from collector.event import Event, Rejected
 from collector.timestamps import BadTimestamp, isoformat, parse_timestamp
 
 _UTC = timezone.utc
+_loads = orjson.loads
+_fromisoformat = datetime.fromisoformat
+_timestamp_field = operator.itemgetter("timestamp")
+_tzinfo = operator.attrgetter("tzinfo")
+_posix = datetime.timestamp
 
 
 class Batch:
@@ -26,39 +32,35 @@ class Batch:
 
 
 def decode_batch(raws: list[bytes], arrival: float) -> Batch:
-    """Decode messages that arrived at ``arrival`` (POSIX seconds); see ``decode``."""
+    """Decode messages that arrived at ``arrival`` (POSIX seconds); see ``decode``.
+
+    A batch of nothing but the probe's own events (JSON objects with an ISO 8601 timestamp
+    with offset) is decoded in C-level loops; any other batch one message at a time.
+    """
     batch = Batch()
-    fields_append, times_append = batch.fields.append, batch.times.append
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
-    fromisoformat = datetime.fromisoformat
-    for raw in raws:
+    try:
+        values = list(map(_loads, raws))
+    except ValueError:  # a message that is not JSON
+        values = None
+    else:
         try:
-            value = loads(raw)
-        except decode_error:
-            try:
-                value = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = f"invalid UTF-8: {exc.reason} at byte {exc.start}"
-                batch.rejected.append(Rejected(reason, raw))
-                continue
-        if value.__class__ is dict:
-            stamp = value.get("timestamp")
-            if stamp.__class__ is str:  # the fast path: the probe's own ISO 8601 with offset
-                try:
-                    moment = fromisoformat(stamp)
-                except ValueError:
-                    pass
-                else:
-                    if moment.tzinfo is not None:
-                        fields_append(value)
-                        times_append(moment.timestamp())
-                        continue
-        decoded = _slow(value, raw, arrival)
+            moments = list(map(_fromisoformat, map(_timestamp_field, values)))
+            if None not in map(_tzinfo, moments):
+                batch.fields = values
+                batch.times = list(map(_posix, moments))
+                return batch
+        except (ValueError, TypeError, KeyError):  # not an object, no or another timestamp
+            pass
+    for index, raw in enumerate(raws):
+        if values is None:
+            decoded = decode(raw, arrival)
+        else:
+            decoded = _from_value(values[index], raw, arrival)
         if decoded.__class__ is Rejected:
             batch.rejected.append(decoded)
         else:
-            fields_append(decoded.fields)
-            times_append(decoded.time)
+            batch.fields.append(decoded.fields)
+            batch.times.append(decoded.time)
     return batch
 
 
@@ -71,20 +73,31 @@ def decode(raw: bytes, arrival: float) -> Event | Rejected:
     value, or text that is not JSON, becomes ``{"timestamp": <arrival>, "message": <value>}``.
     Invalid UTF-8 and unreadable timestamps are rejected with the reason.
     """
-    batch = decode_batch([raw], arrival)
-    if batch.rejected:
-        return batch.rejected[0]
-    return Event(batch.fields[0], batch.times[0])
+    try:
+        value = _loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Rejected(f"invalid UTF-8: {exc.reason} at byte {exc.start}", raw)
+    return _from_value(value, raw, arrival)
 
 
-def _slow(value: Any, raw: bytes, arrival: float) -> Event | Rejected:
-    """Everything but the probe's own form: non-objects, missing and foreign timestamps."""
+def _from_value(value: Any, raw: bytes, arrival: float) -> Event | Rejected:
     if value.__class__ is not dict:
         return Event({"timestamp": _iso(arrival), "message": value}, arrival)
     stamp = value.get("timestamp")
     if stamp is None:
         value["timestamp"] = _iso(arrival)
         return Event(value, arrival)
+    if stamp.__class__ is str:
+        try:
+            moment = _fromisoformat(stamp)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return Event(value, moment.timestamp())
     try:
         moment = parse_timestamp(stamp)  # naive times are read as UTC
         time = moment.timestamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,7 +34,8 @@ class IntervalFilter:
         self.interval = interval
         self.key_fields = tuple(key)
         self.trailing = trailing and interval > 0
-        self.key = _key_function(self.key_fields)
+        self._all_keys = operator.itemgetter(*self.key_fields)
+        self._some_keys = _key_function(self.key_fields)
         self.suppressed = 0
         self._last_time: dict[Any, float] = {}  # event time of the last kept event
         self._kept_at: dict[Any, float] = {}  # collector time it arrived (or was released)
@@ -43,18 +45,18 @@ class IntervalFilter:
         """The events to dispatch now, in order, from a batch that arrived at ``now``."""
         if self.interval <= 0:
             return fields
-        interval, key_of, trailing = self.interval, self.key, self.trailing
+        interval, trailing = self.interval, self.trailing
         last_time, kept_at, held = self._last_time, self._kept_at, self._held
+        last_of = last_time.get
         kept: list[Fields] = []
         keep = kept.append
         suppressed = 0
-        for event, time in zip(fields, times, strict=True):
-            key = key_of(event)
+        for event, time, key in zip(fields, times, self._keys(fields), strict=True):
             try:
-                last = last_time.get(key)
+                last = last_of(key)
             except TypeError:  # a list or an object in a key field
                 key = _hashable(key)
-                last = last_time.get(key)
+                last = last_of(key)
             if trailing and key in held and now - kept_at[key] >= interval:
                 released, last = held.pop(key)
                 keep(released)
@@ -77,6 +79,17 @@ class IntervalFilter:
                 del held[key]  # superseded by a newer kept event
         self.suppressed += suppressed
         return kept
+
+    def key(self, event: Fields) -> Any:
+        """The stream an event belongs to (a missing field counts as null)."""
+        return self._some_keys(event)
+
+    def _keys(self, events: list[Fields]) -> list[Any]:
+        """The keys of a batch: at C speed when every event has every key field."""
+        try:
+            return list(map(self._all_keys, events))
+        except KeyError:
+            return list(map(self._some_keys, events))
 
     def expire(self, now: float) -> list[Fields]:
         """With ``trailing``: release held events whose interval has closed by ``now``."""
@@ -127,16 +140,10 @@ class IntervalFilter:
 
 
 def _key_function(names: tuple[str, ...]) -> Callable[[Fields], Any]:
-    """The stream key of an event; written out for the common lengths (this is per event)."""
+    """Like ``operator.itemgetter(*names)``, with null for a missing field."""
     if len(names) == 1:
-        (a,) = names
-        return lambda event: event.get(a)
-    if len(names) == 2:
-        a, b = names
-        return lambda event: (event.get(a), event.get(b))
-    if len(names) == 3:
-        a, b, c = names
-        return lambda event: (event.get(a), event.get(b), event.get(c))
+        (name,) = names
+        return lambda event: event.get(name)
     return lambda event: tuple(map(event.get, names))
 
 

@@ -1,0 +1,288 @@
+"""Collector throughput beside a bare pyzmq receive loop, on the same pre-encoded probe events.
+
+    PYTHONPATH=. python benchmarks/collector_throughput.py [--events N] [--repeats R]
+
+In one run, each repeat sends the same file of pre-encoded events (100 streams, what the probe
+writes) from a sender process over PAIR on loopback to, in turn:
+
+  (a) a bare PAIR receive loop that only calls ``orjson.loads``;
+  (b) the collector, ``--interval 0.1``, into a sink that discards (registered here as a
+      plugin, exactly as a third-party sink is);
+  (c) the collector, ``--interval 0``, into the ``file:`` sink.
+
+Each rate is events / (last event handled - first event sent), where handled is parsed for
+(a), dispatched for (b) and written to the file for (c); the figures are medians of
+the repeats, and the ratios are (b)/(a) and (c)/(a) (goals: >= 0.5 and >= 0.3). Then the
+collector of (b) receives ``--rss-events`` freshly generated events and reports its resident
+memory at every million and its peak (goal: flat, under 150 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+import zmq
+
+from collector import Sink, hookimpl
+
+STREAMS = 100
+BASE_TIME = datetime(2026, 11, 28, tzinfo=timezone.utc).timestamp()
+HWM = 100_000
+
+
+# -- the events ----------------------------------------------------------------------------
+def probe_event(k: int, step: float) -> dict:
+    """The k-th event of a run: round-robin over STREAMS streams, ``step`` s apart each."""
+    stream, i = k % STREAMS, k // STREAMS
+    moment = BASE_TIME + i * step + stream * 1e-5
+    return {
+        "v": 1,
+        "timestamp": datetime.fromtimestamp(moment, timezone.utc).isoformat(
+            timespec="microseconds"
+        ),
+        "probe": f"solver.step_{stream % 10}",
+        "event": "start" if i == 0 else "progress",
+        "n": i * 1000,
+        "total": None,
+        "elapsed": i * step,
+        "rate": 1e5,
+        "host": "node01",
+        "pid": 4000 + stream // 10,
+        "run": "5f0c2a9e1b7d",
+        "seq": i,
+        "dropped": 0,
+        "data": {"loss": 1.0 / (i + 1)},
+    }
+
+
+def write_events(path: Path, count: int, step: float) -> None:
+    with path.open("wb") as file:
+        for start in range(0, count, 100_000):
+            stop = min(count, start + 100_000)
+            file.write(
+                b"".join(orjson.dumps(probe_event(k, step)) + b"\n" for k in range(start, stop))
+            )
+
+
+# -- the processes -------------------------------------------------------------------------
+def send_file(endpoint: str, path: str) -> None:
+    """Send every line of ``path`` as one message; print the time of the first send."""
+    messages = Path(path).read_bytes().splitlines()
+    sock = zmq.Context().socket(zmq.PAIR)
+    sock.setsockopt(zmq.SNDHWM, HWM)
+    sock.connect(endpoint)
+    send = sock.send
+    started = time.time()
+    for message in messages:
+        send(message)
+    print(json.dumps({"started": started}), flush=True)
+    sock.close(linger=60_000)
+
+
+def send_generated(endpoint: str, count: int, step: float) -> None:
+    """Send ``count`` events made on the fly (for the memory run: every timestamp is new)."""
+    sock = zmq.Context().socket(zmq.PAIR)
+    sock.setsockopt(zmq.SNDHWM, HWM)
+    sock.connect(endpoint)
+    started = time.time()
+    for start in range(0, count, 10_000):
+        chunk = [
+            orjson.dumps(probe_event(k, step)) for k in range(start, min(count, start + 10_000))
+        ]
+        for message in chunk:
+            sock.send(message)
+    print(json.dumps({"started": started}), flush=True)
+    sock.close(linger=120_000)
+
+
+def bare_loop(endpoint: str, count: int) -> None:
+    """(a): receive ``count`` messages and parse each with orjson, nothing else."""
+    sock = zmq.Context().socket(zmq.PAIR)
+    sock.setsockopt(zmq.RCVHWM, HWM)
+    sock.bind(endpoint)
+    print("ready", flush=True)
+    recv, loads = sock.recv, orjson.loads
+    for _ in range(count):
+        loads(recv())
+    print(json.dumps({"finished": time.time()}), flush=True)
+    sock.close(linger=0)
+
+
+class DiscardSink(Sink):
+    """Takes every batch and keeps nothing."""
+
+    def write(self, events: list[dict]) -> None:
+        pass
+
+
+@hookimpl
+def register_sinks(register):
+    register("discard", DiscardSink, description="drops every event (benchmark only)")
+
+
+def run_collector(endpoint: str, count: int, interval: float, sink: str, workdir: str) -> None:
+    """(b), (c) and the memory run: an in-process collector, stopped once ``count`` events
+    were received and dispatched, and (except for the discard sink, which writes nothing)
+    every kept one was written by its sink."""
+    from collector import registry as registry_module
+    from collector.config import CollectorConfig
+    from collector.service import Collector, build_runners
+
+    config = CollectorConfig(
+        bind=[endpoint],
+        interval=interval,
+        sinks=[sink],
+        dead_letter=os.path.join(workdir, "dead-letter.jsonl"),
+    )
+    registry = registry_module.load(extra_plugins=(sys.modules[__name__],))
+    collector = Collector(config, registry, build_runners(registry, config.sinks))
+    result: dict = {"rss_mb": []}
+    discard = sink == "discard"
+
+    def watch() -> None:
+        counters, runners = collector.counters, collector.runners
+        next_sample = 1_000_000
+        while True:
+            received = counters.received
+            if received >= next_sample:
+                result["rss_mb"].append((received, _rss_mb()))
+                next_sample += 1_000_000
+            if received >= count and (discard or runners[0].counters.written >= counters.kept):
+                result["finished"] = time.time()
+                break
+            time.sleep(0.002)
+        collector.stop()
+
+    threading.Thread(target=watch, daemon=True).start()
+    print("ready", flush=True)
+    collector.run()
+    result.update(
+        received=collector.counters.received,
+        kept=collector.counters.kept,
+        suppressed=collector.filter.suppressed,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    print(json.dumps(result), flush=True)
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# -- the orchestra -------------------------------------------------------------------------
+def _child(*args: object) -> subprocess.Popen:
+    command = [sys.executable, __file__, *map(str, args)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def _result(proc: subprocess.Popen, timeout: float = 600) -> dict:
+    out, _ = proc.communicate(timeout=timeout)
+    if proc.returncode != 0:
+        raise SystemExit(f"{proc.args} exited {proc.returncode}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(receiver_args: list, sender_args: list) -> dict:
+    """Start the receiver, then the sender; the receiver's result plus the send start."""
+    from collector.endpoints import free_tcp_endpoint
+
+    endpoint = free_tcp_endpoint()
+    receiver = _child(receiver_args[0], endpoint, *receiver_args[1:])
+    if receiver.stdout.readline().strip() != "ready":
+        raise SystemExit(f"{receiver.args} did not start")
+    sender = _child(sender_args[0], endpoint, *sender_args[1:])
+    result = _result(receiver)
+    result["started"] = _result(sender)["started"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--step", type=float, default=0.01, help="event time between a stream's events"
+    )
+    parser.add_argument("--rss-events", type=int, default=5_000_000)
+    args = parser.parse_args()
+    os.environ["HOTPROBE_PLUGINS"] = "none"  # built-in sinks only, plus the discard sink here
+    with tempfile.TemporaryDirectory(prefix="hotprobe-bench-") as workdir:
+        events = Path(workdir) / "events.jsonl"
+        write_events(events, args.events, args.step)
+        size = events.stat().st_size / args.events
+        print(
+            f"{args.events:,} events, {STREAMS} streams, {args.step * 1000:g} ms apart per stream, "
+            f"{size:.0f} bytes each; {args.repeats} repeats; load average {os.getloadavg()}"
+        )
+        cases = {
+            "(a) bare PAIR + orjson.loads": ["_bare", args.events],
+            "(b) collector, --interval 0.1, discard sink": [
+                "_collector",
+                args.events,
+                0.1,
+                "discard",
+                workdir,
+            ],
+            "(c) collector, --interval 0, file sink": [
+                "_collector",
+                args.events,
+                0,
+                f"file:{workdir}/out.jsonl",
+                workdir,
+            ],
+        }
+        rates: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.repeats):
+            for name, receiver_args in cases.items():
+                Path(workdir, "out.jsonl").unlink(missing_ok=True)
+                result = measure(receiver_args, ["_send", events])
+                rate = args.events / (result["finished"] - result["started"])
+                rates[name].append(rate)
+                extra = f" kept={result['kept']:,}" if "kept" in result else ""
+                print(f"  {name}: {rate:,.0f} events/s{extra}", flush=True)
+        medians = {name: statistics.median(values) for name, values in rates.items()}
+        bare = medians["(a) bare PAIR + orjson.loads"]
+        print("medians:")
+        for name, rate in medians.items():
+            print(f"  {name}: {rate:,.0f} events/s  ({rate / bare:.2f}x (a))")
+        if args.rss_events:
+            result = measure(
+                ["_collector", args.rss_events, 0.1, "discard", workdir],
+                ["_send_generated", args.rss_events, args.step],
+            )
+            samples = ", ".join(f"{n // 1_000_000}M: {mb:.0f} MB" for n, mb in result["rss_mb"])
+            print(
+                f"collector (b) RSS after {result['received']:,} events: {samples}; "
+                f"peak {result['peak_rss_mb']:.0f} MB"
+            )
+        print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        mode, rest = sys.argv[1], sys.argv[2:]
+        if mode == "_send":
+            send_file(rest[0], rest[1])
+        elif mode == "_send_generated":
+            send_generated(rest[0], int(rest[1]), float(rest[2]))
+        elif mode == "_bare":
+            bare_loop(rest[0], int(rest[1]))
+        else:
+            run_collector(rest[0], int(rest[1]), float(rest[2]), rest[3], rest[4])
+    else:
+        main()
