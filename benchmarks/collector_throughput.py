@@ -159,7 +159,8 @@ def run_collector(endpoint: str, count: int, interval: float, sink: str, workdir
             if received >= next_sample:
                 result["rss_mb"].append((received, _rss_mb()))
                 next_sample += 1_000_000
-            if received >= count and (discard or runners[0].counters.written >= counters.kept):
+            sink = runners[0].counters
+            if received >= count and (discard or sink.written + sink.lost >= counters.kept):
                 result["finished"] = time.time()
                 break
             time.sleep(0.002)
@@ -172,6 +173,7 @@ def run_collector(endpoint: str, count: int, interval: float, sink: str, workdir
         received=collector.counters.received,
         kept=collector.counters.kept,
         suppressed=collector.filter.suppressed,
+        lost=collector.runners[0].counters.lost,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
     print(json.dumps(result), flush=True)
@@ -253,7 +255,9 @@ def main() -> None:
                 result = measure(receiver_args, ["_send", events])
                 rate = args.events / (result["finished"] - result["started"])
                 rates[name].append(rate)
-                extra = f" kept={result['kept']:,}" if "kept" in result else ""
+                extra = ""
+                if "kept" in result:
+                    extra = f" kept={result['kept']:,} lost by the sink={result['lost']:,}"
                 print(f"  {name}: {rate:,.0f} events/s{extra}", flush=True)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         bare = medians["(a) bare PAIR + orjson.loads"]

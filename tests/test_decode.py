@@ -46,6 +46,16 @@ def test_non_objects_become_events_holding_them(raw, message):
         ("2026-11-28T01:59:59+02:00", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
         ("27/11/2026 23:59:59", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
         (1795823999.5, datetime(2026, 11, 27, 23, 59, 59, 500000, tzinfo=timezone.utc)),
+        (1795823999, datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        # Unix date(1), C asctime, nginx, JavaScript ISO, prose with an offset, slashes
+        ("Fri Nov 27 23:59:59 UTC 2026", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("Fri Nov 27 23:59:59 2026", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("27/Nov/2026 23:59:59 +0000", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("2026-11-27T23:59:59.123Z", datetime(2026, 11, 27, 23, 59, 59, 123000, timezone.utc)),
+        ("November 28, 2026 00:59:59 +01:00", datetime(2026, 11, 27, 23, 59, 59, 0, timezone.utc)),
+        ("2026/11/27 23:59:59.5", datetime(2026, 11, 27, 23, 59, 59, 500000, timezone.utc)),
+        ("20261127T235959Z", datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)),
+        ("2026-11-27T23:59:59.5+0000", datetime(2026, 11, 27, 23, 59, 59, 500000, timezone.utc)),
     ],
 )
 def test_timestamps_in_real_world_forms(stamp, expected):

@@ -1,0 +1,115 @@
+"""``hotprobe collect`` options: the TOML file, the command line winning, and usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from collector.config import CollectorConfig
+from collector.configfile import OPTIONS, ConfigError, build, read_file
+from tests.conftest import ROOT
+
+
+def collect(*args: str, cwd=ROOT) -> tuple[int, list[str]]:
+    """Run ``python -m collector ARGS`` (which must fail fast); exit status and stderr lines."""
+    result = subprocess.run(
+        [sys.executable, "-m", "collector", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+    return result.returncode, result.stderr.splitlines()
+
+
+def test_every_setting_has_an_option():
+    assert {attribute for attribute, _ in OPTIONS.values()} == set(
+        CollectorConfig.__dataclass_fields__
+    )
+
+
+def test_file_sets_every_option_and_the_command_line_wins(tmp_path):
+    path = tmp_path / "collector.toml"
+    path.write_text(
+        """
+        bind = ["tcp://127.0.0.1:7000", "ipc:///tmp/hp"]
+        fan-in = "tcp://127.0.0.1:7100"
+        interval = 0.5
+        key = ["run", "probe"]
+        trailing = true
+        sink = ["stdout", "file:events.jsonl"]
+        dead_letter = "rejects.jsonl"
+        max-message-size = "4MiB"
+        stats-interval = 2
+        shutdown-timeout = 3.5
+        quiet = true
+        """.replace("\n        ", "\n")
+    )
+    from_file = build(read_file(str(path)), {})
+    assert from_file == CollectorConfig(
+        bind=["tcp://127.0.0.1:7000", "ipc:///tmp/hp"],
+        fan_in=["tcp://127.0.0.1:7100"],
+        interval=0.5,
+        key=("run", "probe"),
+        trailing=True,
+        sinks=["stdout", "file:events.jsonl"],
+        dead_letter="rejects.jsonl",
+        max_message_size=4 << 20,
+        stats_interval=2.0,
+        shutdown_timeout=3.5,
+        quiet=True,
+    )
+    overridden = build(read_file(str(path)), {"interval": 0.0, "key": ("probe",)})
+    assert (overridden.interval, overridden.key, overridden.trailing) == (0.0, ("probe",), True)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("intervall = 1", "unknown option 'intervall' (allowed: bind, dead-letter, fan-in,"),
+        ("interval = -1", "option 'interval': expected a number of seconds >= 0, not -1"),
+        ("interval = 'soon'", "option 'interval': expected a number of seconds >= 0"),
+        ("key = []", "option 'key': expected field names such as host,pid,probe"),
+        ("trailing = 'yes'", "option 'trailing': expected true or false, not 'yes'"),
+        ("max-message-size = '2 parsecs'", "expected a size in bytes > 0 such as 1048576 or 4MiB"),
+        ("sink = [1]", "option 'sink': expected a string or a list of strings"),
+        ("interval = ", "is not valid TOML"),
+    ],
+)
+def test_bad_file_options_are_refused_with_what_is_allowed(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content + "\n")
+    with pytest.raises(ConfigError) as caught:
+        build(read_file(str(path)), {})
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--interval", "-2"], "argument --interval: expected a number of seconds >= 0, not '-2'"),
+        (["--max-message-size", "0"], "expected a size in bytes > 0 such as 1048576 or 4MiB"),
+        (["--key", ","], "argument --key: expected field names such as host,pid,probe"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["--sink", "carrier-pigeon:coop"], "unknown sink scheme 'carrier-pigeon' (known: file,"),
+        (["--sink", "file"], "file sink needs a path: file:PATH"),
+        (["--config", "/nonexistent/hotprobe.toml"], "cannot read config file /nonexistent"),
+        (["--bind", "carrier-pigeon://coop"], "cannot bind carrier-pigeon://coop"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
+    status, lines = collect(*args, cwd=tmp_path)
+    assert status == 2, lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(("hotprobe collect: error: ", "hotprobe: error: "))
+    assert message in lines[0]
+
+
+def test_a_bad_config_file_exits_2_with_one_line(tmp_path):
+    (tmp_path / "c.toml").write_text('sink = "nowhere:x"\n')
+    status, lines = collect("--config", str(tmp_path / "c.toml"), cwd=tmp_path)
+    assert status == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("hotprobe collect: error: unknown sink scheme 'nowhere' (known: ")
