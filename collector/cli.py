@@ -157,7 +157,6 @@ def _setup_logging(quiet: bool = False) -> None:
         format="hotprobe: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
 
 
 def _usage_error(message: str) -> int:
@@ -175,6 +174,7 @@ def run_collect(args: argparse.Namespace) -> int:
     except configfile.ConfigError as exc:
         return _usage_error(str(exc))
     _setup_logging(config.quiet)
+    logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
     registry = registry_module.load()
     try:
         runners = build_runners(registry, config.sinks, config.sink_stall_after)

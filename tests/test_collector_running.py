@@ -109,13 +109,14 @@ def test_oversized_message_is_dropped_and_everyone_else_keeps_sending(tmp_path, 
 def test_second_pair_peer_is_noticed_and_named_the_fan_in_endpoint(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    with client(collector.endpoint) as first, client(collector.endpoint) as second:
+    with client(collector.endpoint) as first:
         first.send(event(0, 0))
-        assert wait_for(lambda: len(read_jsonl(out)) == 1)
-        second.send(event(1, 1))
-        assert wait_for(lambda: "second process" in collector.stderr), collector.stderr
-        first.send(event(2, 2))
-        assert wait_for(lambda: len(read_jsonl(out)) == 2)
+        assert wait_for(lambda: len(read_jsonl(out)) == 1)  # first is the peer now
+        with client(collector.endpoint) as second:
+            second.send(event(1, 1))
+            assert wait_for(lambda: "second process" in collector.stderr), collector.stderr
+            first.send(event(2, 2))
+            assert wait_for(lambda: len(read_jsonl(out)) == 2)
     warning = next(line for line in collector.stderr.splitlines() if "second process" in line)
     assert collector.endpoint in warning
     assert fan_in_endpoint(collector.endpoint) in warning
