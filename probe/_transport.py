@@ -10,20 +10,17 @@ its own, through the fan-in endpoint.
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from probe._claim import PairClaim
 from probe._settings import Settings
 from probe._wire import encode
 
 _LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
 SEND_HWM = 10_000
-
-log = logging.getLogger("probe")
 
 
 def _is_local(endpoint: str) -> bool:
@@ -31,45 +28,6 @@ def _is_local(endpoint: str) -> bool:
         return True
     host = endpoint.partition("://")[2]
     return host.startswith(_LOOPBACK_HOSTS)
-
-
-class _PairClaim:
-    """Only one process per machine may be the PAIR peer of an endpoint (libzmq cuts off the
-    rest without a word). An advisory file lock decides who: the holder uses PAIR, every
-    other process uses the fan-in endpoint."""
-
-    def __init__(self) -> None:
-        self.fd: int | None = None
-        self.pid = 0
-
-    def acquire(self, endpoint: str) -> bool:
-        if self.fd is not None:
-            return self.pid == os.getpid()
-        if self.pid == -1:
-            return False  # a forked child never takes over its parent's PAIR
-        try:
-            import fcntl
-
-            safe = "".join(c if c.isalnum() else "_" for c in endpoint)
-            tmp = os.environ.get("TMPDIR") or "/tmp"
-            path = os.path.join(tmp, f"hotprobe-{os.getuid()}-{safe}.lock")
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except (ImportError, OSError):
-            return True  # no way to coordinate (e.g. not POSIX): behave as the seed does
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self.fd, self.pid = fd, os.getpid()
-        return True
-
-    def release(self, *, forked: bool = False) -> None:
-        if self.fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-        self.fd = None
-        self.pid = -1 if forked else 0
 
 
 class Transport:
@@ -92,7 +50,7 @@ class Transport:
         self._closed = False
         self._deadline: float | None = None
         self._warned = False
-        self._claim = _PairClaim()
+        self._claim = PairClaim()
         self._sequences: dict[str, int] = {}
 
     def send(self, event: dict[str, Any]) -> bool:
@@ -209,4 +167,6 @@ class Transport:
         """Log the first problem; later ones are only counted."""
         if not self._warned:
             self._warned = True
-            log.warning("hotprobe: %s (further errors are counted)", message)
+            import logging
+
+            logging.getLogger("probe").warning("hotprobe: %s (further errors are counted)", message)

@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 from collections import defaultdict
 
 import pytest
 
+from collector.endpoints import free_tcp_endpoint
 from tests.conftest import read_jsonl, run_python, wait_for
 
 TASKS = 200
@@ -210,3 +212,36 @@ def test_a_sigterm_the_main_thread_missed_still_ends_the_worker(
     assert wait_for(
         lambda: any(e["pid"] == pid and e["event"] == "end" for e in read_jsonl(out))
     ), read_jsonl(out)
+
+
+def test_the_pair_claim_is_held_while_its_process_lives_and_released_when_it_dies():
+    endpoint = free_tcp_endpoint()
+    code = textwrap.dedent("""
+        import probe, sys
+        probe.emit("x")
+        print(probe.stats()["socket"], flush=True)
+        sys.stdin.readline()
+    """)
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=run_env(endpoint),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def socket_kind(process: subprocess.Popen) -> str:
+        kind = process.stdout.readline().strip()
+        process.communicate("\n", timeout=30)
+        return kind
+
+    holder = start()
+    try:
+        assert holder.stdout.readline().strip() == "pair"
+        assert socket_kind(start()) == "push"
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert socket_kind(start()) == "pair"
