@@ -56,7 +56,7 @@ def free_endpoint() -> str:
         return f"tcp://127.0.0.1:{port}"
 
 
-def measure(n: int, repeats: int) -> dict[str, float]:
+def measure(n: int, repeats: int) -> dict[str, float | bool]:
     """Median seconds per iteration of every variant, in this process."""
     from tqdm import tqdm
 
@@ -91,6 +91,21 @@ def measure(n: int, repeats: int) -> dict[str, float]:
             for _ in range(n):
                 p.update()
 
+    class UpdateWithoutFields(probe.Progress):
+        """``Progress.update`` minus ``**fields``: what accepting fields costs per call."""
+
+        __slots__ = ()
+
+        def update(self, k: int = 1) -> None:
+            n = self.n = self.n + k
+            if n >= self.next_check:
+                self.next_check = self.checkpoint()
+
+    def update_without_fields():
+        with UpdateWithoutFields("bench.update-without-fields", n, None) as p:
+            for _ in range(n):
+                p.update()
+
     def plain_call():
         for i in range(n):
             work(i)
@@ -105,6 +120,7 @@ def measure(n: int, repeats: int) -> dict[str, float]:
         probe_iterate,
         tqdm_update,
         probe_update,
+        update_without_fields,
         plain_call,
         tracked_call,
     ]
@@ -116,6 +132,7 @@ def measure(n: int, repeats: int) -> dict[str, float]:
             times[variant.__name__].append((time.perf_counter() - started) / n)
     result = {name: median(values) for name, values in times.items()}
     result["sent"] = probe.stats()["sent"]
+    result["enabled"] = probe.stats()["enabled"]
     return result
 
 
@@ -130,7 +147,7 @@ def ratios(t: dict[str, float]) -> dict[str, tuple[float, float, float]]:
     return {k: (ours, theirs, ours / theirs) for k, (ours, theirs) in pairs.items()}
 
 
-def run_setting(label: str, args: argparse.Namespace, env: dict[str, str]) -> dict[str, float]:
+def run_setting(label: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     command = [sys.executable, __file__, "--measure", "--n", str(args.n)]
     command += ["--repeats", str(args.repeats)]
     output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -176,6 +193,9 @@ def main() -> None:
                 f"  {ANCHORS[key]:<70} probe {ours * 1e9:6.1f}  tqdm {theirs * 1e9:6.1f}  "
                 f"ratio {ratio:5.2f}x (goal <= {GOALS[key]}x) {verdict}"
             )
+        if times["enabled"]:
+            fields_cost = (times["probe_update"] - times["update_without_fields"]) * 1e9
+            print(f"  accepting **fields in Progress.update costs {fields_cost:.1f} ns per call")
 
 
 if __name__ == "__main__":
