@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 import orjson
@@ -33,6 +33,8 @@ def _convert(value: Any) -> Any:
         return bytes(value).decode("utf-8", "backslashreplace")
     if isinstance(value, complex):
         return [value.real, value.imag]
+    if isinstance(value, (date, time)):  # orjson writes these itself, json_safe does not
+        return value.isoformat()
     for method in ("tolist", "item"):  # numpy arrays and scalars of any dtype
         convert = getattr(value, method, None)
         if callable(convert):

@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from probe._wire import encode, json_safe
+from tests.conftest import read_jsonl, run_python, wait_for
 
 
 class Opaque:
@@ -87,3 +88,49 @@ def test_json_safe_is_total_on_nesting():
     for _ in range(100):
         deep = [deep]
     assert isinstance(orjson.dumps(json_safe({"deep": deep})), bytes)
+
+
+def test_awkward_data_reaches_the_collector_and_the_program_never_sees_an_error(
+    tmp_path, start_collector
+):
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    code = """
+        import math
+        from datetime import datetime, timezone
+        import numpy as np
+        import probe
+
+        class Hostile:
+            def __repr__(self):
+                raise RuntimeError("no repr")
+
+        probe.emit(
+            "awkward",
+            array=np.arange(3),
+            scalar=np.float64(0.5),
+            when=datetime(2026, 1, 2, tzinfo=timezone.utc),
+            tags={"a"},
+            big=10**40,
+            missing=math.nan,
+            other=Hostile(),
+        )
+        with probe.progress("bar") as p:
+            p.update(state=object())
+    """
+    result = run_python(code, collector.endpoint)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert wait_for(lambda: len(read_jsonl(out)) >= 3), read_jsonl(out)
+    [mark] = [e for e in read_jsonl(out) if e["probe"] == "awkward"]
+    assert mark["data"] == {
+        "array": [0, 1, 2],
+        "scalar": 0.5,
+        "when": "2026-01-02T00:00:00+00:00",
+        "tags": ["a"],
+        "big": str(10**40),
+        "missing": None,
+        "other": "<unrepresentable Hostile>",
+    }
+    [end] = [e for e in read_jsonl(out) if e["probe"] == "bar" and e["event"] == "end"]
+    assert end["data"]["state"].startswith("<object object at")
