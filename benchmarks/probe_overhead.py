@@ -3,10 +3,11 @@
     PYTHONPATH=. python benchmarks/probe_overhead.py [--n 200000] [--repeats 7]
 
 Runs one measuring process per setting: a collector attached (a bare PAIR + PULL reader bound
-to the probe's endpoints), nobody listening, and ``HOTPROBE_DISABLE=1`` (read at import, hence
-the separate processes). Each measuring process times, in interleaved repeats, a bare loop,
-the tqdm anchors and the probe's counterparts, and reports medians. Printed ratios are the
-probe's overhead over the bare loop divided by tqdm's; the goals come from issue 3.
+to the probe's endpoints), the same reader stopped with SIGSTOP, nobody listening, and
+``HOTPROBE_DISABLE=1`` (read at import, hence the separate processes). Each measuring process
+times, in interleaved repeats, a bare loop, the tqdm anchors and the probe's counterparts, and
+reports medians. Printed ratios are the probe's overhead over the bare loop divided by tqdm's;
+the goals come from issue 3.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -54,6 +56,15 @@ def free_endpoint() -> str:
             except OSError:
                 continue
         return f"tcp://127.0.0.1:{port}"
+
+
+def start_reader(endpoint: str) -> subprocess.Popen:
+    """A process that binds ``endpoint`` (PAIR) and its fan-in (PULL) and discards messages."""
+    head, _, port = endpoint.rpartition(":")
+    command = [sys.executable, "-c", READER, endpoint, f"{head}:{int(port) + 1}"]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+    return reader
 
 
 def measure(n: int, repeats: int) -> dict[str, float | bool]:
@@ -167,22 +178,22 @@ def main() -> None:
         return
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    listening, silent = free_endpoint(), free_endpoint()
-    fan_in = listening.rpartition(":")[0] + f":{int(listening.rpartition(':')[2]) + 1}"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, listening, fan_in], stdout=subprocess.PIPE, text=True
-    )
+    listening, stopped, silent = free_endpoint(), free_endpoint(), free_endpoint()
+    readers = [start_reader(listening), start_reader(stopped)]
+    readers[1].send_signal(signal.SIGSTOP)
     try:
-        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
         settings = {
             "collector attached": dict(base, HOTPROBE_ENDPOINT=listening),
+            "collector stopped (SIGSTOP)": dict(base, HOTPROBE_ENDPOINT=stopped),
             "no collector": dict(base, HOTPROBE_ENDPOINT=silent),
             "HOTPROBE_DISABLE=1": dict(base, HOTPROBE_ENDPOINT=silent, HOTPROBE_DISABLE="1"),
         }
         results = {label: run_setting(label, args, env) for label, env in settings.items()}
     finally:
-        reader.kill()
-        reader.wait()
+        for reader in readers:
+            reader.send_signal(signal.SIGCONT)
+            reader.kill()
+            reader.wait()
 
     print(f"n={args.n} iterations per loop, medians of {args.repeats} repeats, ns per iteration")
     for label, times in results.items():
