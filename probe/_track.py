@@ -32,7 +32,8 @@ def track(func: Any = None, /, *, name: str | None = None, total: int | None = N
     ``@probe.track("name")`` names it explicitly. The first call sends ``start``, calls
     accumulate into throttled ``progress`` events, a call that raises sends ``error`` and
     re-raises the same exception, and ``end`` is sent when the process exits. For a generator
-    function every yielded item is a unit; for an ``async def`` function every completed call.
+    function (``def`` or ``async def``) every yielded item is a unit; for an ``async def``
+    function every completed call.
     Metadata and signature are kept (``functools.wraps``).
     """
     if callable(func) or isinstance(func, (staticmethod, classmethod)):
@@ -48,6 +49,8 @@ def _decorate(func: Any, name: str | None, total: int | None) -> Any:
     stream = resettable(Stream(name or getattr(func, "__qualname__", repr(func)), total))
     if inspect.isgeneratorfunction(func):
         wrapper = generator_wrapper(func, stream)
+    elif inspect.isasyncgenfunction(func):
+        wrapper = async_generator_wrapper(func, stream)
     elif inspect.iscoroutinefunction(func):
         wrapper = async_wrapper(func, stream)
     else:
@@ -118,5 +121,36 @@ def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any
             raise
         stream.n += 1
         return result
+
+    return wrapper
+
+
+def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+    """``generator_wrapper`` for ``async def`` generators: ``asend``, ``athrow``, ``aclose``."""
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        generator = func(*args, **kwargs)
+        if stream.n >= stream.next_check:
+            stream.next_check = stream.checkpoint()
+        resume, value = generator.asend, None
+        while True:
+            try:
+                item = await resume(value)
+            except StopAsyncIteration:
+                return
+            except BaseException as exc:
+                stream.fail(exc, final=False)
+                raise
+            stream.n += 1
+            if stream.n >= stream.next_check:
+                stream.next_check = stream.checkpoint()
+            try:
+                value = yield item
+                resume = generator.asend
+            except GeneratorExit:
+                await generator.aclose()
+                raise
+            except BaseException as exc:
+                resume, value = generator.athrow, exc
 
     return wrapper

@@ -183,6 +183,40 @@ def test_async_function_counts_completed_calls():
     assert units(fetch) == 5
 
 
+def test_async_generator_function_counts_items_and_forwards_asend_athrow_aclose():
+    closed = []
+
+    @probe.track
+    async def ticks(n):
+        try:
+            received = None
+            for i in range(n):
+                try:
+                    received = yield (i, received)
+                except KeyError:
+                    received = "recovered"
+        finally:
+            closed.append(True)
+
+    assert inspect.isasyncgenfunction(ticks)
+    assert inspect.signature(ticks) == inspect.signature(ticks.__wrapped__)
+
+    async def main():
+        collected = [item async for item in ticks(3)]
+        gen = ticks(5)
+        first = await gen.asend(None)
+        second = await gen.asend("hi")
+        third = await gen.athrow(KeyError("k"))
+        await gen.aclose()
+        return collected, [first, second, third]
+
+    collected, driven = asyncio.run(main())
+    assert collected == [(0, None), (1, None), (2, None)]
+    assert driven == [(0, None), (1, "hi"), (2, "recovered")]
+    assert closed == [True, True]
+    assert units(ticks) == 6
+
+
 TRACKED_KINDS = """
     import asyncio
     import probe
