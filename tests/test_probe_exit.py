@@ -30,8 +30,8 @@ PROGRAM = """
     bar = probe.progress("bar", total=10)
     bar.__enter__()
     bar.update(3)          # left open
-    for i in range(20_000):
-        probe.emit("marks", i=i)   # fills the send queue when nobody reads
+    for i in range(2000):
+        probe.emit("marks", i=i)   # unsent messages for the linger to wait on
     print(time.time(), flush=True)
     {ending}
 """
