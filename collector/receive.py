@@ -49,15 +49,15 @@ class Receiver:
                 self.endpoints.append((PAIR if kind == zmq.PAIR else FAN_IN, endpoint))
                 self.poller.register(sock, zmq.POLLIN)
 
-    def receive_batch(self, timeout_ms: int, max_batch: int = 2000) -> list[bytes]:
+    def receive_batch(self, timeout_ms: int, max_batch: int = 500) -> list[bytes]:
         """Messages ready within ``timeout_ms``: at most ``max_batch`` per socket per call."""
         batch: list[bytes] = []
-        append = batch.append
+        append, noblock = batch.append, zmq.NOBLOCK
         for sock, _ in self.poller.poll(timeout_ms):
             recv = sock.recv
             try:
                 for _ in range(max_batch):
-                    append(recv(zmq.NOBLOCK))
+                    append(recv(noblock))
             except zmq.Again:
                 pass
         return batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -76,6 +77,7 @@ class Collector:
         for runner in self.runners:
             runner.start()
         self.monitor.start()
+        _tune_garbage_collector()
         listening = ", ".join(f"{endpoint} ({kind})" for kind, endpoint in self.receiver.endpoints)
         log.info(
             "listening on %s; sinks: %s",
@@ -175,6 +177,15 @@ class Collector:
         for runner in self.runners:
             ok &= runner.close(max(0.1, deadline - time.monotonic()))
         return ok
+
+
+def _tune_garbage_collector() -> None:
+    """The receive loop makes a dict per event and frees it a batch later. With the default
+    thresholds the cycle collector runs every 700 allocations and, every few dozen batches,
+    scans every object the process holds: about an eighth of the loop's time. Objects from
+    start-up are frozen (never scanned again), and collections wait for more allocations."""
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 
 
 def _isolated(plugin: str, function: Any) -> Any:
