@@ -26,10 +26,12 @@ STOP_TIMEOUT = 20.0
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """Every complete JSON line of ``path`` (none if it does not exist yet)."""
+    """Every complete JSON line of ``path`` (none if it does not exist yet); a last line still
+    being written (no newline yet) is left for the next read."""
     if not path.exists():
         return []
-    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    complete = path.read_bytes().rpartition(b"\n")[0]
+    return [orjson.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05) -> bool:
