@@ -80,10 +80,6 @@ class IntervalFilter:
         self.suppressed += suppressed
         return kept
 
-    def key(self, event: Fields) -> Any:
-        """The stream an event belongs to (a missing field counts as null)."""
-        return self._some_keys(event)
-
     def _keys(self, events: list[Fields]) -> list[Any]:
         """The keys of a batch: at C speed when every event has every key field."""
         try:

@@ -18,13 +18,6 @@ _EVENTS = zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED
 
 
 @dataclass
-class PeerCounters:
-    connected: int = 0
-    disconnected: int = 0
-    pair_peers_cut_off: int = 0
-
-
-@dataclass
 class _Watched:
     kind: str
     endpoint: str
@@ -42,7 +35,7 @@ class PeerMonitor:
     def __init__(
         self, sockets: list[tuple[zmq.Socket, str, str, str]], max_message_size: int
     ) -> None:
-        self.counters = PeerCounters()
+        self.pair_peers_cut_off = 0  # second processes connected to a PAIR endpoint
         self.max_message_size = max_message_size
         self._sockets = [sock for sock, *_ in sockets]
         self._watched = {}
@@ -76,9 +69,8 @@ class PeerMonitor:
     def _handle(self, watched: _Watched, message: dict) -> None:
         event, fd = message["event"], message["value"]
         if event == zmq.EVENT_ACCEPTED:
-            self.counters.connected += 1
             if watched.kind == PAIR and watched.peers:
-                self.counters.pair_peers_cut_off += 1
+                self.pair_peers_cut_off += 1
                 log.warning(
                     "a second process connected to the PAIR endpoint %s, which has one peer "
                     "already: libzmq drops its messages without a word. Connect every process "
@@ -89,7 +81,6 @@ class PeerMonitor:
                 )
             watched.peers.add(fd)
         elif event == zmq.EVENT_DISCONNECTED:
-            self.counters.disconnected += 1
             watched.peers.discard(fd)
             if watched.kind == PAIR:
                 log.info(

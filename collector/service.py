@@ -168,7 +168,7 @@ class Collector:
     def _log_stats(self) -> None:
         self.counters.suppressed = self.filter.suppressed
         self.counters.dead_letter_failures = self.dead_letters.failures
-        self.counters.pair_peers_cut_off = self.monitor.counters.pair_peers_cut_off
+        self.counters.pair_peers_cut_off = self.monitor.pair_peers_cut_off
         stats_log.info("%s", stats_line(self.counters, self.runners))
 
     def _close_sinks(self) -> bool:
