@@ -184,4 +184,6 @@ def test_stops_promptly_with_status_0_under_a_flood(tmp_path, start_collector):
         sender.kill()
         sender.wait(timeout=10)
     assert status == 0, collector.stderr
-    assert len(read_jsonl(out)) == stats(collector.stderr)["kept"]
+    last = [line for line in collector.stderr.splitlines() if "stats:" in line][-1]
+    lost = int(re.search(r"\blost=(\d+)", last).group(1))  # a sink that fell behind says so
+    assert len(read_jsonl(out)) == stats(collector.stderr)["kept"] - lost
