@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
+from collector.delivery import DeliveryOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,7 +130,36 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         "--shutdown-timeout",
         type=_option_type("shutdown-timeout"),
         metavar="SECONDS",
-        help="on SIGINT/SIGTERM, wait this long for the sinks to flush (default 10)",
+        help="on SIGINT/SIGTERM, time for every sink to deliver, or spool, what it holds "
+        "(default 10)",
+    )
+    collect.add_argument(
+        "--batch-size",
+        type=_option_type("batch-size"),
+        metavar="N",
+        help=f"events per sink write (default {DeliveryOptions.batch_size}; "
+        "per sink: ?batch_size=)",
+    )
+    collect.add_argument(
+        "--max-delay",
+        type=_option_type("max-delay"),
+        metavar="SECONDS",
+        help="longest an event waits for its batch to fill "
+        f"(default {DeliveryOptions.max_delay}; per sink: ?max_delay=)",
+    )
+    collect.add_argument(
+        "--spool-dir",
+        type=_option_type("spool-dir"),
+        metavar="DIR",
+        help="where each sink spools events while it is down or behind, one directory per "
+        f"sink, replayed by the next run (default ./{DeliveryOptions.spool_dir})",
+    )
+    collect.add_argument(
+        "--spool-max-bytes",
+        type=_option_type("spool-max-bytes"),
+        metavar="BYTES",
+        help="bound on each sink's spool; the oldest spooled events go first (default 1GiB; "
+        "per sink: ?spool_max_bytes=)",
     )
     collect.add_argument(
         "--quiet", action="store_true", default=None, help="log warnings, errors and stats only"
@@ -177,7 +207,7 @@ def run_collect(args: argparse.Namespace) -> int:
     logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
     registry = registry_module.load()
     try:
-        runners = build_runners(registry, config.sinks, config.sink_stall_after)
+        runners = build_runners(registry, config.sinks, config.sink_stall_after, config.delivery)
     except (registry_module.UnknownSink, ValueError) as exc:
         return _usage_error(str(exc))
     if not runners:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from collector.delivery import DeliveryOptions
 from collector.endpoints import fan_in_endpoint
 from collector.filter import DEFAULT_KEY
 
@@ -26,6 +27,10 @@ class CollectorConfig:
     stats_interval: float = 0.0
     shutdown_timeout: float = 10.0
     sink_stall_after: float = 30.0  # report a sink call that has not returned after this
+    batch_size: int = DeliveryOptions.batch_size
+    max_delay: float = DeliveryOptions.max_delay
+    spool_dir: str = DeliveryOptions.spool_dir
+    spool_max_bytes: int = DeliveryOptions.spool_max_bytes
     quiet: bool = False
 
     @property
@@ -34,3 +39,13 @@ class CollectorConfig:
         if self.fan_in is not None:
             return list(self.fan_in)
         return [fan_in_endpoint(endpoint) for endpoint in self.bind]
+
+    @property
+    def delivery(self) -> DeliveryOptions:
+        """How every sink batches and spools, unless its spec says otherwise."""
+        return DeliveryOptions(
+            batch_size=self.batch_size,
+            max_delay=self.max_delay,
+            spool_dir=self.spool_dir,
+            spool_max_bytes=self.spool_max_bytes,
+        )

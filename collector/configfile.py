@@ -66,6 +66,19 @@ def size(value: Any) -> int:
     return number
 
 
+def count(value: Any) -> int:
+    """A whole number > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"expected a whole number > 0, not {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"expected a whole number > 0, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"expected a whole number > 0, not {value!r}")
+    return number
+
+
 def stream_key(value: Any) -> tuple[str, ...]:
     """Field names: ``"host,pid,probe"`` or a list of strings."""
     names = value.split(",") if isinstance(value, str) else value
@@ -112,6 +125,10 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "shutdown-timeout": ("shutdown_timeout", seconds),
     "sink-stall-after": ("sink_stall_after", seconds),
     "quiet": ("quiet", flag),
+    "batch-size": ("batch_size", count),
+    "max-delay": ("max_delay", seconds),
+    "spool-dir": ("spool_dir", text),
+    "spool-max-bytes": ("spool_max_bytes", size),
 }
 
 

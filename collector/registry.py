@@ -19,7 +19,7 @@ from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 log = logging.getLogger("collector")
 
 ENTRY_POINT_GROUP = "hotprobe"
-BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file", "plugins.live")
+BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file", "plugins.mongodb", "plugins.live")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 

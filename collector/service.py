@@ -12,12 +12,13 @@ from typing import Any
 from collector.config import CollectorConfig
 from collector.deadletter import DeadLetters
 from collector.decode import decode_batch
-from collector.delivery import SinkRunner
+from collector.delivery import DeliveryOptions, SinkRunner, split_delivery_options
 from collector.endpoints import fan_in_endpoint
 from collector.filter import IntervalFilter
 from collector.monitor import PeerMonitor
 from collector.receive import Receiver
 from collector.registry import BrokenSinkFactory, Registry
+from collector.spool import Spool, redacted, spool_directory
 from collector.stats import Counters, stats_line
 
 log = logging.getLogger("collector")
@@ -25,18 +26,32 @@ stats_log = logging.getLogger("collector.stats")
 
 
 def build_runners(
-    registry: Registry, specs: list[str], stall_after: float | None = None
+    registry: Registry,
+    specs: list[str],
+    stall_after: float | None = None,
+    delivery: DeliveryOptions | None = None,
 ) -> list[SinkRunner]:
-    """Sinks from ``--sink`` values. Raises ``UnknownSink`` or ``ValueError`` on bad specs;
-    a sink whose plugin fails to create it is reported and left out."""
-    runners = []
-    for text in specs:
-        try:
-            sink = registry.create_sink(text, stall_after)
-        except BrokenSinkFactory as exc:
-            log.error("%s", exc)
-            continue
-        runners.append(SinkRunner(text, sink, origin=sink.origin))
+    """Sinks from ``--sink`` values, each with its delivery options and its spool opened.
+
+    Raises ``UnknownSink`` or ``ValueError`` on bad specs, ``SpoolUnavailable`` (a
+    ``ValueError``) when a spool directory is in use or cannot be created; a sink whose
+    plugin fails to create it is reported and left out."""
+    defaults = delivery or DeliveryOptions()
+    runners: list[SinkRunner] = []
+    try:
+        for text in specs:
+            options, sink_text = split_delivery_options(text, defaults)
+            try:
+                sink = registry.create_sink(sink_text, stall_after)
+            except BrokenSinkFactory as exc:
+                log.error("%s", exc)
+                continue
+            spool = Spool(spool_directory(options.spool_dir, sink_text), options.spool_max_bytes)
+            runners.append(SinkRunner(redacted(text), sink, options, spool, sink.origin))
+    except BaseException:
+        for runner in runners:
+            runner.spool.close()
+        raise
     return runners
 
 
@@ -172,11 +187,12 @@ class Collector:
         stats_log.info("%s", stats_line(self.counters, self.runners))
 
     def _close_sinks(self) -> bool:
+        """Close every sink at once, all within ``shutdown_timeout``: a slow or hung sink
+        holds up no other, and what it could not deliver is spooled."""
         deadline = time.monotonic() + self.config.shutdown_timeout
-        ok = True
         for runner in self.runners:
-            ok &= runner.close(max(0.1, deadline - time.monotonic()))
-        return ok
+            runner.request_close(deadline)
+        return all([runner.finish(deadline) for runner in self.runners])
 
 
 def _tune_garbage_collector() -> None:

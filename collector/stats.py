@@ -34,7 +34,7 @@ def stats_line(counters: Counters, runners: list) -> str:
     for runner in runners:
         c = runner.counters
         parts.append(
-            f"sink[{runner.name}] written={c.written} failed={c.failed_writes} "
-            f"retried={c.retried} lost={c.lost}"
+            f"sink[{runner.name}] written={c.written} failed={c.failed} retried={c.retried} "
+            f"spooled={c.spooled} replayed={c.replayed} in_spool={c.in_spool} lost={c.lost}"
         )
     return "stats: " + " ".join(parts)

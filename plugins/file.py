@@ -1,57 +1,125 @@
-"""``file:PATH``: kept events appended to a JSON-lines file."""
+"""``file:PATH``: kept events appended to a JSON-lines file, optionally rotated by size."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
+from collector.delivery import DELIVERY_OPTIONS
+
+FSYNC_POLICIES = ("batch", "idle", "never")
 
 
 class FileSink(Sink):
-    """Appends one JSON object per line. Each batch is one write followed by a flush, so lines
-    never tear and nothing waits in a buffer for more than one batch delay."""
+    """Appends one JSON object per line.
+
+    Lines are whole: each batch goes out in ``write`` calls on an ``O_APPEND`` descriptor that
+    end on a line boundary, and rotation only ever happens between lines, so a reader never
+    sees half a line or two lines mixed, in the file or across rotated files. A line left
+    torn by a crash of an earlier run is ended before the first new line is appended.
+
+    ``fsync``: ``batch`` (after every batch), ``idle`` (after a quiet spell and at close; the
+    default) or ``never`` (leave it to the operating system). ``max_bytes`` and ``backups``
+    rotate like ``logging.handlers.RotatingFileHandler``: when the next lines would take the
+    file past ``max_bytes``, ``PATH`` becomes ``PATH.1`` (``PATH.1`` becomes ``PATH.2``, ...,
+    keeping ``backups`` files; with ``backups=0`` the full file is removed).
+    """
 
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
         if not spec.target:
             raise ValueError("file sink needs a path: file:PATH")
         self.path = os.path.expanduser(spec.target)
-        self.fsync = spec.option("fsync", False, _flag)
-        self._file: IO[bytes] | None = None
+        self.fsync = spec.option("fsync", "idle", str.lower)
+        if self.fsync not in FSYNC_POLICIES:
+            raise ValueError(f"sink option fsync={self.fsync!r}: expected one of {FSYNC_POLICIES}")
+        self.max_bytes = spec.option("max_bytes", 0, int)
+        self.backups = spec.option("backups", 5, int)
+        if self.max_bytes < 0 or self.backups < 0:
+            raise ValueError("sink options max_bytes and backups must be >= 0")
+        self._fd: int | None = None
+        self._size = 0
 
     def open(self) -> None:
         parent = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(parent, exist_ok=True)
-        self._file = open(self.path, "ab")  # noqa: SIM115 - closed in close()
+        self._open_file()
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        assert self._file is not None, "open() was not called"
-        self._file.write(b"".join(orjson.dumps(e) + b"\n" for e in events))
-        self._file.flush()
-        if self.fsync:
-            os.fsync(self._file.fileno())
+        lines = [orjson.dumps(event, default=str) + b"\n" for event in events]
+        if not self.max_bytes:
+            self._append(b"".join(lines))
+        else:
+            chunk: list[bytes] = []
+            chunk_size = 0
+            for line in lines:
+                if self._size + chunk_size + len(line) > self.max_bytes and (
+                    self._size or chunk_size
+                ):
+                    self._append(b"".join(chunk))
+                    chunk, chunk_size = [], 0
+                    self._rotate()
+                chunk.append(line)
+                chunk_size += len(line)
+            self._append(b"".join(chunk))
+        if self.fsync == "batch":
+            os.fsync(self._descriptor())
 
     def flush(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+        if self._fd is not None and self.fsync != "never":
+            os.fsync(self._fd)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _open_file(self) -> None:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        self._fd = os.open(self.path, flags, 0o644)
+        self._size = os.fstat(self._fd).st_size
+        if self._size and _last_byte(self.path) != b"\n":
+            self._append(b"\n")
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            self._open_file()
+        assert self._fd is not None
+        return self._fd
+
+    def _append(self, data: bytes) -> None:
+        """One ``write`` of whole lines (looping only if the kernel takes part of it)."""
+        if not data:
+            return
+        fd = self._descriptor()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        self._size += len(data)
+
+    def _rotate(self) -> None:
+        if self.fsync != "never":
+            os.fsync(self._descriptor())
+        self.close()
+        if self.backups == 0:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)
+        else:
+            for index in range(self.backups - 1, 0, -1):
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(f"{self.path}.{index}", f"{self.path}.{index + 1}")
+            os.replace(self.path, f"{self.path}.1")
+        self._open_file()
 
 
-def _flag(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("expected true or false")
+def _last_byte(path: str) -> bytes:
+    with open(path, "rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1)
 
 
 @hookimpl
@@ -60,5 +128,10 @@ def register_sinks(register):
         "file",
         FileSink,
         description="JSON lines appended to a file",
-        options={"fsync": "fsync after every batch (default false)"},
+        options={
+            "fsync": "batch (after every batch), idle (after quiet spells; default) or never",
+            "max_bytes": "rotate before the file would pass this size (default 0: never)",
+            "backups": "rotated files kept as PATH.1 ... PATH.N (default 5)",
+            **DELIVERY_OPTIONS,
+        },
     )

@@ -8,18 +8,26 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
+from collector.delivery import DELIVERY_OPTIONS
 
 
 class StdoutSink(Sink):
-    """One JSON object per line, flushed after every batch."""
+    """One JSON object per line; each batch is one write of whole lines, then a flush."""
 
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
         self.stream = sys.stdout
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        self.stream.write("".join(orjson.dumps(e).decode() + "\n" for e in events))
-        self.stream.flush()
+        data = b"".join(orjson.dumps(event, default=str) + b"\n" for event in events)
+        buffer = getattr(self.stream, "buffer", None)
+        if buffer is not None:
+            self.stream.flush()
+            buffer.write(data)
+            buffer.flush()
+        else:
+            self.stream.write(data.decode())
+            self.stream.flush()
 
     def flush(self) -> None:
         self.stream.flush()
@@ -27,4 +35,9 @@ class StdoutSink(Sink):
 
 @hookimpl
 def register_sinks(register):
-    register("stdout", StdoutSink, description="JSON lines on standard output")
+    register(
+        "stdout",
+        StdoutSink,
+        description="JSON lines on standard output",
+        options=dict(DELIVERY_OPTIONS),
+    )
