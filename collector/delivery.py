@@ -108,7 +108,9 @@ class SinkRunner:
         self.options = opts = options or DeliveryOptions()
         self.spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
         self._pending: collections.deque[dict[str, Any]] = collections.deque()
+        self._overflow_at = opts.queue_size
         self._limit = 2 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
+        self._overflowing = threading.Event()
         self._dropped = 0  # by offer: only the receive loop changes it
         self._counts = SinkCounters()  # changed under _lock, or by the worker alone
         self._lock = threading.Lock()  # the spool, and taking from _pending
@@ -135,8 +137,11 @@ class SinkRunner:
 
     def offer(self, event: dict[str, Any]) -> None:
         """Queue one event for this sink; never blocks, never touches the disk."""
-        if len(self._pending) < self._limit:
+        queued = len(self._pending)
+        if queued < self._limit:
             self._pending.append(event)
+            if queued == self._overflow_at:
+                self._overflowing.set()  # once per crossing: the spool thread takes the excess
         else:
             self._dropped += 1
             self._report("limit", f"sink {self.name!r}: queue and spool both full, events lost")
@@ -156,6 +161,7 @@ class SinkRunner:
         if self._worker.is_alive():
             self._abandon(deadline)
         self._finished.set()
+        self._overflowing.set()
         self._spooler.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             self.spool.close()
@@ -315,7 +321,9 @@ class SinkRunner:
 
     # -- the spool thread ------------------------------------------------------------------
     def _spool_loop(self) -> None:
-        while not self._finished.wait(0.05):
+        while not self._finished.is_set():
+            self._overflowing.wait(0.05)
+            self._overflowing.clear()
             pending = len(self._pending)
             if pending and (self._down or pending > self.options.queue_size):
                 with self._lock:

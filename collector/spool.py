@@ -28,6 +28,7 @@ log = logging.getLogger("collector")
 
 _HEADER = struct.Struct("<III")
 _SUFFIX = ".spool"
+_CURSOR_SIZE = 64
 _FIRST_ID = 10**12  # room below for batches put back in front of the queue
 _USERINFO = re.compile(r"//[^/@]*@")
 _PASSWORD = re.compile(r"//([^/@:]*):[^/@]*@")
@@ -80,6 +81,9 @@ class Spool:
         self._head: tuple[_Segment, int, list[dict[str, Any]]] | None = None
         self.lost = 0  # events dropped to stay within bounds, or found damaged
         self._lock_fd = self._lock()
+        self._cursor_fd = os.open(
+            self.directory / "cursor", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644
+        )
         self._scan()
 
     # -- state ---------------------------------------------------------------------------
@@ -165,14 +169,21 @@ class Spool:
         segment.read_events += len(batch)
         if segment.read_offset >= segment.size and segment in self._segments:
             self._remove(segment)
+        else:  # where the next run starts reading (a process crash keeps it; a power cut may not)
+            cursor = f"{segment.id} {segment.read_offset} {segment.read_events}\n"
+            os.pwrite(self._cursor_fd, cursor.ljust(_CURSOR_SIZE).encode(), 0)
 
     def close(self) -> None:
         """Release the directory; remove it if nothing is left in it."""
         self._close_active()
         empty = not self._segments
         if empty:
-            with contextlib.suppress(OSError):
-                (self.directory / "lock").unlink()
+            for name in ("cursor", "lock"):
+                with contextlib.suppress(OSError):
+                    (self.directory / name).unlink()
+        else:
+            os.fsync(self._cursor_fd)
+        os.close(self._cursor_fd)
         os.close(self._lock_fd)
         if empty:
             for directory in (self.directory, self.directory.parent):
@@ -224,12 +235,23 @@ class Spool:
                 self._segments.append(segment)
             else:
                 path.unlink()
+        self._apply_cursor()
         if self._segments:
             log.warning(
                 "spool %s: %d events left by a previous run will be delivered first",
                 self.directory,
                 self.events,
             )
+
+    def _apply_cursor(self) -> None:
+        """Skip what the previous run delivered from its first segment."""
+        try:
+            segment_id, offset, events = map(int, os.pread(self._cursor_fd, 64, 0).split())
+        except ValueError:
+            return
+        for segment in self._segments:
+            if segment.id == segment_id and offset <= segment.size and events <= segment.events:
+                segment.read_offset, segment.read_events = offset, events
 
     def _new_segment(self, segment_id: int | None) -> _Segment:
         segment_id = _FIRST_ID if segment_id is None else segment_id

@@ -62,7 +62,7 @@ class MongoSink(Sink):
 
             try:
                 parse_uri(self.uri)
-            except PyMongoError as exc:
+            except (PyMongoError, ValueError) as exc:
                 raise ValueError(f"bad MongoDB connection string: {exc}") from None
         self._client: Any = None
         self._collection: Any = None

@@ -122,3 +122,32 @@ def run_python(
         timeout=timeout,
         cwd=ROOT,
     )
+
+
+@pytest.fixture
+def mongo_servers(tmp_path: Path) -> Iterator:
+    """``mongo_servers(sync_on_commit=False)`` starts a ``secantusd-py`` with its own storage
+    on a free port; every one is killed after the test."""
+    from tests.mongo_server import MongoServer
+
+    started: list[MongoServer] = []
+
+    def start(sync_on_commit: bool = False) -> MongoServer:
+        storage = tmp_path / f"mongo-{len(started)}"
+        server = MongoServer(storage, sync_on_commit)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop_now()
+
+
+@pytest.fixture
+def mongo_spec(mongo_servers) -> Iterator:
+    """``mongo_spec(collection, **options)``: a ``--sink`` value for a fresh collection, on
+    ``MONGODB_URI`` when set, else on a ``secantusd-py`` started for the test."""
+    from tests.mongo_server import collection_uri, external_server
+
+    server = None if external_server() else mongo_servers()
+    yield lambda collection, **options: collection_uri(server, collection, **options)

@@ -1,0 +1,115 @@
+"""A real MongoDB wire-protocol server for tests: ``secantusd-py`` on a free loopback port,
+or the server ``MONGODB_URI`` names (then tests that kill and restart a server are skipped)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+START_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MongoServer:
+    """One server process; ``kill`` and ``start`` again keep its port and storage."""
+
+    def __init__(self, storage: Path, sync_on_commit: bool = False) -> None:
+        self.storage = storage
+        self.sync_on_commit = sync_on_commit
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log_path = storage.parent / f"secantusd-{self.port}.log"
+        self.external = False
+
+    @property
+    def address(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def uri(self, database: str = "hotprobe", **options: str) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {"directConnection": "true", **options}.items())
+        return f"{self.address}/{database}?{query}"
+
+    def start(self) -> MongoServer:
+        executable = shutil.which("secantusd-py")
+        if executable is None:
+            pytest.skip("secantusd-py is not installed (pip install SecantusDB) and no MONGODB_URI")
+        cmd = [
+            executable,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.storage),
+            "--standalone",
+            "--log-level",
+            "WARNING",
+        ]
+        if self.sync_on_commit:
+            cmd.append("--sync-on-commit")
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.storage.parent
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._answers():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop_now()
+                raise AssertionError(f"secantusd-py did not start:\n{self.log_path.read_text()}")
+            time.sleep(0.1)
+        return self
+
+    def _answers(self) -> bool:
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+
+        client = MongoClient(self.uri(), serverSelectionTimeoutMS=500, connectTimeoutMS=500)
+        try:
+            client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        """``kill -9``: no clean shutdown, as a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop_now(self) -> None:
+        self.kill()
+        self.proc = None
+
+
+def external_server() -> str | None:
+    return os.environ.get("MONGODB_URI") or None
+
+
+def collection_uri(server: MongoServer | None, collection: str, **options: str) -> str:
+    """A sink spec for a fresh collection: on ``server``, or on ``MONGODB_URI``'s server."""
+    if server is not None:
+        return server.uri(collection=collection, **options)
+    base = external_server()
+    assert base is not None
+    separator = "&" if "?" in base else "?"
+    extra = "".join(f"&{k}={v}" for k, v in options.items())
+    return f"{base}{separator}collection={collection}{extra}"
+
+
+def fresh_name() -> str:
+    return "t" + uuid.uuid4().hex[:12]

@@ -1,0 +1,76 @@
+"""MongoDB going away: a crash mid-stream, and a collector stopped while the server is down."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from tests.conftest import wait_for
+from tests.event_sender import make_events, send
+from tests.mongo_server import external_server, fresh_name
+from tests.test_mongodb_sink import collection_of, count, distinct_run_seq
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(bool(external_server()), reason="needs a server the test can kill"),
+]
+
+
+def last_stats(stderr: str) -> dict[str, int]:
+    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
+    sink_part = line.partition("sink[")[2]
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", sink_part)}
+
+
+def test_server_killed_mid_stream_and_back_10s_later(start_collector, mongo_servers):
+    server = mongo_servers(sync_on_commit=True)
+    spec = server.uri(collection=fresh_name())
+    collector = start_collector("--interval", "0", "--stats-interval", "1", "--sink", spec)
+    events = make_events(12_000)
+    sender = threading.Thread(target=send, args=(collector.endpoint, events, 800))
+    sender.start()
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) >= 1000, timeout=60, interval=0.2)
+    server.kill()
+    killed = time.monotonic()
+    time.sleep(10)
+    server.start()
+    sender.join(timeout=60)
+    assert not sender.is_alive()
+    assert wait_for(lambda: count(collection) >= 12_000, 120, interval=1.0), collector.stderr
+    assert distinct_run_seq(collection) == 12_000
+    assert collector.stop() == 0, collector.stderr
+    stats = last_stats(collector.stderr)
+    assert stats["retried"] > 0 and stats["spooled"] > 0, collector.stderr
+    assert stats["replayed"] == stats["spooled"] and stats["lost"] == 0
+    assert time.monotonic() - killed >= 10
+
+
+def test_collector_stopped_while_server_down_replays_its_spool_next_run(
+    tmp_path, start_collector, mongo_servers
+):
+    server = mongo_servers(sync_on_commit=True)
+    spec = server.uri(collection=fresh_name())
+    args = ("--interval", "0", "--sink", spec)
+    events = make_events(3000)
+    first = start_collector(*args)
+    send(first.endpoint, events[:1000])
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) == 1000, timeout=60, interval=0.2)
+    server.kill()
+    send(first.endpoint, events[1000:])
+    assert first.stop() == 0, first.stderr
+    assert last_stats(first.stderr)["in_spool"] == 2000, first.stderr
+    assert list((tmp_path / "hotprobe-spool").glob("*/*.spool"))
+
+    server.start()
+    second = start_collector(*args)
+    assert wait_for(lambda: count(collection) >= 3000, timeout=60, interval=0.5), second.stderr
+    assert distinct_run_seq(collection) == 3000
+    assert second.stop() == 0
+    assert last_stats(second.stderr)["replayed"] == 2000
+    assert not (tmp_path / "hotprobe-spool").exists()

@@ -1,0 +1,84 @@
+"""The MongoDB sink against a real MongoDB wire-protocol server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from pymongo import MongoClient
+
+from collector.delivery import DeliveryOptions, split_delivery_options
+from collector.sinks import SinkSpec
+from plugins.mongodb import MongoSink, to_document
+from tests.conftest import wait_for
+from tests.event_sender import make_events, send
+from tests.mongo_server import fresh_name
+
+
+def collection_of(spec: str):
+    sink = MongoSink(SinkSpec.parse(split_delivery_options(spec, DeliveryOptions())[1]))
+    client = MongoClient(sink.uri, serverSelectionTimeoutMS=10_000)
+    return client[sink.database_name][sink.collection_name]
+
+
+def count(collection) -> int:
+    return collection.count_documents({})
+
+
+def distinct_run_seq(collection) -> int:
+    pipeline = [{"$group": {"_id": {"run": "$run", "seq": "$seq"}}}, {"$count": "n"}]
+    result = list(collection.aggregate(pipeline))
+    return result[0]["n"] if result else 0
+
+
+def test_documents_are_made_safe_without_touching_the_event():
+    event = {
+        "timestamp": "2026-11-27T23:59:59.123456+00:00",
+        "probe": "p",
+        "$where": 1,
+        "a.b": 2,
+        "data": {"$set": {"x.y": [{"$z": 2**70}]}, "ok": 1},
+    }
+    document = to_document(event)
+    assert document["timestamp"] == datetime(2026, 11, 27, 23, 59, 59, 123456, timezone.utc)
+    assert document["\uff04where"] == 1 and document["a\uff0eb"] == 2
+    assert document["data"] == {"\uff04set": {"x\uff0ey": [{"\uff04z": str(2**70)}]}, "ok": 1}
+    assert event["data"]["$set"]["x.y"][0]["$z"] == 2**70 and "_id" not in event
+
+
+def test_the_connection_string_selects_database_and_collection():
+    sink = MongoSink(SinkSpec.parse("mongodb://h:1/science?collection=runs&directConnection=true"))
+    assert (sink.database_name, sink.collection_name) == ("science", "runs")
+    assert sink.uri == "mongodb://h:1/science?directConnection=true"
+    default = MongoSink(SinkSpec.parse("mongodb://h:1"))
+    assert (default.database_name, default.collection_name) == ("hotprobe", "events")
+    with pytest.raises(ValueError, match="connection string"):
+        MongoSink(SinkSpec.parse("mongodb://h:notaport/db"))
+
+
+def test_events_arrive_with_dates_indexes_and_safe_names(tmp_path, start_collector, mongo_spec):
+    spec = mongo_spec(fresh_name())
+    collector = start_collector("--interval", "0", "--sink", spec)
+    events = make_events(20)
+    events[0]["data"] = {"$odd": {"dotted.name": 1}}
+    send(collector.endpoint, events)
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) == 20, timeout=30), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    first = collection.find_one({"seq": 0})
+    assert isinstance(first["timestamp"], datetime)
+    assert first["data"] == {"\uff04odd": {"dotted\uff0ename": 1}}
+    keys = {tuple(index["key"]) for index in collection.list_indexes()}
+    assert {("probe", "timestamp"), ("run", "seq")} <= keys
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_100k_events_at_interval_0_all_arrive(tmp_path, start_collector, mongo_spec):
+    spec = mongo_spec(fresh_name(), batch_size="2000")
+    collector = start_collector("--interval", "0", "--stats-interval", "1", "--sink", spec)
+    send(collector.endpoint, make_events(100_000))
+    assert wait_for(lambda: "written=100000 " in collector.stderr, 240, 0.5), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    assert distinct_run_seq(collection_of(spec)) == 100_000
+    assert "lost=0" in collector.stderr
