@@ -227,7 +227,8 @@ def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
     [stalled_write] = lines_with(err, "has not returned from write()")
     assert "'stuckwrite:' (plugin 'hanging_write' (hotprobe-hanging-write 0.1))" in stalled_write
     assert "Traceback" not in err
-    assert status == 1, err  # two sinks could not be drained: said so at exit
+    assert len(lines_with(err, "queued events spooled for the next run")) == 2
+    assert status == 0, err  # the two hung sinks' events are spooled, none lost
 
 
 def test_an_unknown_scheme_is_one_line_and_status_2(site):
@@ -265,13 +266,13 @@ def test_hotprobe_sinks_lists_schemes_plugins_distributions_and_options(site):
         else:
             blocks[scheme].append(line.strip())
     assert {"file", "stdout", "sqlite"} <= set(blocks)
-    assert blocks["sqlite"] == [
-        "sqlite  rows in a SQLite table (sqlite:PATH)",
+    assert " ".join(blocks["sqlite"][0].split()) == "sqlite rows in a SQLite table (sqlite:PATH)"
+    assert blocks["sqlite"][1:] == [
         "from sqlite (hotprobe-sqlite 0.1.0)",
         "?table=  table name (default events)",
     ]
     assert blocks["file"][1].startswith("from plugins.file (hotprobe ")
-    assert "?fsync=  fsync after every batch (default false)" in blocks["file"]
+    assert any(line.startswith("?fsync=  ") for line in blocks["file"])
 
 
 def test_hotprobe_plugins_none_loads_only_the_built_ins(site):
