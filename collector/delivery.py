@@ -137,14 +137,23 @@ class SinkRunner:
 
     def offer(self, event: dict[str, Any]) -> None:
         """Queue one event for this sink; never blocks, never touches the disk."""
-        queued = len(self._pending)
-        if queued < self._limit:
-            self._pending.append(event)
-            if queued == self._overflow_at:
-                self._overflowing.set()  # once per crossing: the spool thread takes the excess
+        self.offer_many([event])
+
+    def offer_many(self, events: list[dict[str, Any]]) -> None:
+        """Queue events in order; never blocks, never touches the disk (no lock either: a
+        deque's appends are atomic). Past ``queue_size`` the spool thread is woken to move
+        the excess to disk; past twice that, events are dropped and counted."""
+        pending = self._pending
+        queued = len(pending)
+        room = self._limit - queued
+        if room >= len(events):
+            pending.extend(events)
         else:
-            self._dropped += 1
+            pending.extend(events[: max(0, room)])
+            self._dropped += len(events) - max(0, room)
             self._report("limit", f"sink {self.name!r}: queue and spool both full, events lost")
+        if queued + len(events) > self._overflow_at:
+            self._overflowing.set()
 
     def request_close(self, deadline: float) -> None:
         """Start shutting down: deliver what is queued until ``deadline`` (monotonic) draws
@@ -166,20 +175,6 @@ class SinkRunner:
         with self._lock:
             self.spool.close()
         return self.counters.lost == lost_before
-
-    def offer_many(self, events: list[dict[str, Any]]) -> None:
-        """Queue events in order; never blocks. One lock round and one wake-up of the worker
-        for the whole list: per-event hand-offs would cost a thread switch each."""
-        q = self._queue
-        with q.not_full:  # the queue's own lock
-            room = len(events) if q.maxsize <= 0 else q.maxsize - len(q.queue)
-            accepted = events if len(events) <= room else events[: max(0, room)]
-            q.queue.extend(accepted)
-            q.unfinished_tasks += len(accepted)
-            q.not_empty.notify()
-        if len(accepted) < len(events):
-            self.counters.lost += len(events) - len(accepted)
-            self._report("queue full", f"sink {self.name!r} is not keeping up: events are lost")
 
     def close(self, timeout: float) -> bool:
         """Deliver, flush and close within ``timeout`` seconds (``request_close`` + ``finish``)."""
