@@ -30,7 +30,9 @@ POKE_INTERVAL = 0.05  # seconds between two SIGTERMs sent to a main thread that 
 POKES = 40
 
 _hooked_pid = 0
-_shutting_down = False
+_shutdown_started = False
+_shutdown_running = False
+_sigterm_deferred = False
 _handler_started = threading.Event()
 _wakeup_pipe: tuple[int, int] | None = None
 
@@ -38,22 +40,27 @@ _wakeup_pipe: tuple[int, int] | None = None
 def shutdown() -> None:
     """Send ``end`` for every open stream, then close the socket: all within ``exit_timeout``.
 
-    Runs once per process; a second call (a signal during the first) returns at once. Where
-    the probe handles SIGTERM, the main thread holds it back meanwhile: a signal would cut
-    short the wait for unsent messages, and the ``end`` events with it."""
-    global _shutting_down
-    if _shutting_down:
+    Runs once per process; a second call returns at once. Where the probe handles SIGTERM,
+    the main thread holds it back meanwhile (a signal would cut short the wait for unsent
+    messages, and the ``end`` events with it), and a SIGTERM that came in the meantime takes
+    effect as soon as it is done."""
+    global _shutdown_started, _shutdown_running
+    if _shutdown_started:
         return
-    _shutting_down = True
+    _shutdown_started = _shutdown_running = True
     transport.set_deadline(time.monotonic() + transport.settings.exit_timeout)
-    hold = _wakeup_pipe is not None and threading.current_thread() is threading.main_thread()
+    in_main = threading.current_thread() is threading.main_thread()
+    hold = _wakeup_pipe is not None and in_main
     previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if hold else None
     try:
         finish_open_streams()
     finally:
         transport.close()
+        _shutdown_running = False
         if previous_mask is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        if _sigterm_deferred and in_main:
+            _die_of_sigterm()
 
 
 def install_worker_hooks() -> None:
@@ -96,14 +103,20 @@ def _catch_sigterm() -> None:
 
 
 def _end_streams_then_die(signum: int, frame: object) -> None:
+    global _sigterm_deferred
     _handler_started.set()
-    if _shutting_down:  # we interrupted the worker's own shutdown: let it finish and exit
+    if _shutdown_running:  # we interrupted the worker's own shutdown: die when it is done
+        _sigterm_deferred = True
         return
     try:
         shutdown()
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        _die_of_sigterm()
+
+
+def _die_of_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _redeliver_sigterm(read_fd: int) -> None:
@@ -124,8 +137,9 @@ def _redeliver_sigterm(read_fd: int) -> None:
 
 def _after_fork_in_child() -> None:
     """A forked child inherits the handler and the wakeup fd, but not the helper thread."""
-    global _shutting_down, _handler_started, _wakeup_pipe
-    _shutting_down = False
+    global _shutdown_started, _shutdown_running, _sigterm_deferred
+    global _handler_started, _wakeup_pipe
+    _shutdown_started = _shutdown_running = _sigterm_deferred = False
     _handler_started = threading.Event()
     if _wakeup_pipe is not None:
         with contextlib.suppress(ValueError, OSError):
