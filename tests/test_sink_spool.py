@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
+from collector.endpoints import free_tcp_endpoint
 from collector.spool import Spool, SpoolUnavailable, redacted, spool_directory
 
 
@@ -96,3 +100,18 @@ def test_directory_names_are_stable_and_carry_no_password(tmp_path):
     assert first != spool_directory(tmp_path, spec.replace("runs", "other"))
     assert "secret" not in str(first) and "user" not in str(first)
     assert redacted(spec) == "mongodb://user:***@db.example:27017/science?collection=runs"
+
+
+def test_a_second_collector_on_the_same_spool_stops_at_start(tmp_path, start_collector):
+    sink = f"file:{tmp_path / 'events.jsonl'}"
+    first = start_collector("--sink", sink)
+    second = subprocess.run(
+        [sys.executable, "-m", "collector", "--bind", free_tcp_endpoint(), "--sink", sink],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 2
+    assert "in use by another collector" in second.stderr
+    assert first.stop() == 0
