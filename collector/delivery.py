@@ -109,7 +109,7 @@ class SinkRunner:
         self.spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
         self._pending: collections.deque[dict[str, Any]] = collections.deque()
         self._overflow_at = opts.queue_size
-        self._limit = 2 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
+        self._limit = 4 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
         self._overflowing = threading.Event()
         self._dropped = 0  # by offer: only the receive loop changes it
         self._counts = SinkCounters()  # changed under _lock, or by the worker alone
@@ -142,7 +142,7 @@ class SinkRunner:
     def offer_many(self, events: list[dict[str, Any]]) -> None:
         """Queue events in order; never blocks, never touches the disk (no lock either: a
         deque's appends are atomic). Past ``queue_size`` the spool thread is woken to move
-        the excess to disk; past twice that, events are dropped and counted."""
+        the excess to disk; past four times that, events are dropped and counted."""
         pending = self._pending
         queued = len(pending)
         room = self._limit - queued
@@ -324,10 +324,11 @@ class SinkRunner:
                 with self._lock:
                     if not self._abandoned:
                         keep = 0 if self._down else self.options.queue_size // 2
-                        self._spool_pending(keep)
+                        self._spool_pending(keep, sync=self._down)
 
-    def _spool_pending(self, keep: int = 0) -> None:
-        """Move all but the newest ``keep`` queued events to the spool. Caller holds _lock."""
+    def _spool_pending(self, keep: int = 0, sync: bool = True) -> None:
+        """Move all but the newest ``keep`` queued events to the spool (fsynced now, or, for
+        a sink merely behind, when the segment is full). Caller holds _lock."""
         pending, size = self._pending, self.options.batch_size
         count = len(pending) - keep
         if count <= 0:
@@ -335,7 +336,7 @@ class SinkRunner:
         events = [pending.popleft() for _ in range(count)]
         batches = [events[i : i + size] for i in range(0, count, size)]
         try:
-            self.spool.append(batches)
+            self.spool.append(batches, sync)
         except OSError as exc:
             self._counts.lost += count
             log.error("sink %r: cannot spool %d events, they are lost: %r", self.name, count, exc)

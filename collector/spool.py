@@ -78,6 +78,7 @@ class Spool:
         self._segments: list[_Segment] = []
         self._active: _Segment | None = None  # the segment appends go to
         self._active_fd: int | None = None
+        self._unsynced = False  # appended to the active segment without fsync
         self._head: tuple[_Segment, int, list[dict[str, Any]]] | None = None
         self.lost = 0  # events dropped to stay within bounds, or found damaged
         self._lock_fd = self._lock()
@@ -97,9 +98,10 @@ class Spool:
         return sum(segment.size - segment.read_offset for segment in self._segments)
 
     # -- writing -------------------------------------------------------------------------
-    def append(self, batches: list[list[dict[str, Any]]]) -> None:
-        """Add batches at the back, durably (one fsync); the oldest events go if the bound
-        is hit (counted in ``lost``)."""
+    def append(self, batches: list[list[dict[str, Any]]], sync: bool = True) -> None:
+        """Add batches at the back, durably (one fsync; with ``sync=False`` the fsync waits
+        for the segment to fill or the spool to close: a crash of the process loses nothing,
+        a crash of the machine may). The oldest events go if the bound is hit (``lost``)."""
         records = [_record(batch) for batch in batches if batch]
         if not records:
             return
@@ -112,7 +114,9 @@ class Spool:
             self._segments.append(self._active)
             self._active_fd = _open_append(self._active.path)
         _write_all(self._active_fd, b"".join(records))
-        os.fsync(self._active_fd)
+        if sync:
+            os.fsync(self._active_fd)
+        self._unsynced = not sync
         self._active.size += size
         self._active.events += sum(len(batch) for batch in batches)
 
@@ -299,6 +303,9 @@ class Spool:
 
     def _close_active(self) -> None:
         if self._active_fd is not None:
+            if self._unsynced:
+                os.fsync(self._active_fd)
+                self._unsynced = False
             os.close(self._active_fd)
         self._active, self._active_fd = None, None
 
