@@ -30,7 +30,7 @@ log = logging.getLogger("collector")
 DELIVERY_OPTIONS = {
     "batch_size": "events per write (default 500)",
     "max_delay": "seconds an event may wait for its batch to fill (default 0.2)",
-    "queue_size": "events held in memory before the excess goes to the spool (default 20000)",
+    "queue_size": "events held in memory before the excess goes to the spool (default 100000)",
     "spool_max_bytes": "disk spool bound; the oldest spooled events go first (default 1 GiB)",
 }
 
@@ -41,7 +41,7 @@ class DeliveryOptions:
 
     batch_size: int = 500
     max_delay: float = 0.2
-    queue_size: int = 20_000
+    queue_size: int = 100_000
     retry_initial: float = 0.1
     retry_max: float = 5.0
     spool_after: float = 1.0
@@ -109,7 +109,7 @@ class SinkRunner:
         self.spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
         self._pending: collections.deque[dict[str, Any]] = collections.deque()
         self._overflow_at = opts.queue_size
-        self._limit = 4 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
+        self._limit = 2 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
         self._overflowing = threading.Event()
         self._dropped = 0  # by offer: only the receive loop changes it
         self._counts = SinkCounters()  # changed under _lock, or by the worker alone
@@ -142,7 +142,7 @@ class SinkRunner:
     def offer_many(self, events: list[dict[str, Any]]) -> None:
         """Queue events in order; never blocks, never touches the disk (no lock either: a
         deque's appends are atomic). Past ``queue_size`` the spool thread is woken to move
-        the excess to disk; past four times that, events are dropped and counted."""
+        the excess to disk; past twice that, events are dropped and counted."""
         pending = self._pending
         queued = len(pending)
         room = self._limit - queued
