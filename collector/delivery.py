@@ -203,10 +203,11 @@ class SinkRunner:
                 self._report("open", f"sink {self.name!r} open failed: {exc!r}; retrying")
             if attempt.failing_for() >= self.options.spool_after:
                 self._down = True
-            if self._closing.is_set() or not attempt.wait(self._closing):
+            if self._closing.is_set():
                 self._down = True
                 return False
             self._counts.retried += 1
+            attempt.wait(self._closing)
 
     def _deliver_all(self) -> None:
         poll = min(0.05, max(0.005, self.options.max_delay / 4))
@@ -271,10 +272,10 @@ class SinkRunner:
             elif closing or attempt.failing_for() >= self.options.spool_after:
                 self._down = True
                 if self._put_back(batch) or closing:
+                    self._counts.retried += not closing  # it comes again, from the spool
                     return  # on disk now (or, at shutdown, counted lost by _put_back)
-            if not attempt.wait(self._closing):
-                continue  # closing: the next failure spools the batch
             self._counts.retried += 1
+            attempt.wait(self._closing)  # cut short at shutdown: the next failure spools it
 
     def _written(self, batch: list[dict[str, Any]], from_spool: bool) -> None:
         with self._lock:
