@@ -24,6 +24,8 @@ def register_sinks(register: Callable[..., None]) -> None:
     options={"name": "help"})`` once per sink. For ``--sink scheme:target?name=value`` the
     collector calls ``factory(spec)`` with a ``collector.SinkSpec`` and expects a
     ``collector.Sink``; a ``ValueError`` from the factory is reported as a bad ``--sink``.
+    The delivery options every sink takes (``batch_size``, ``max_delay``, ...) are listed
+    with yours and taken out of the spec before the factory sees it.
     """
 
 

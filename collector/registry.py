@@ -13,6 +13,7 @@ from typing import Any
 import pluggy
 
 from collector import hookspecs
+from collector.delivery import DELIVERY_OPTIONS
 from collector.guard import GuardedSink
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 
@@ -171,11 +172,12 @@ class _Registrar:
             )
             _fail(self.registry, self.plugin, message, missing_schemes=False)
             return
+        own = dict(options or {})
         self.registry.sink_types[scheme] = SinkType(
             scheme,
             factory,
             description,
-            dict(options or {}),
+            {**own, **{k: v for k, v in DELIVERY_OPTIONS.items() if k not in own}},
             self.plugin,
             self.registry.distributions.get(self.plugin, ""),
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ import zmq
 
 from collector import registry as registry_module
 from collector.config import CollectorConfig
-from collector.delivery import SinkRunner
+from collector.delivery import DeliveryOptions, SinkCounters
 from collector.endpoints import free_tcp_endpoint
 from collector.sinks import Sink
 from collector.stats import Counters
@@ -56,6 +57,8 @@ class SinkRun:
     messages: list[str] = field(default_factory=list)
     #: The collector's counters: received, kept, suppressed, rejected, dropped_by_plugin.
     counters: Counters = field(default_factory=Counters)
+    #: The sink's delivery counters: written, failed, retried, spooled, replayed, lost.
+    delivery: SinkCounters = field(default_factory=SinkCounters)
     #: The collector's exit status (0: every sink drained and closed in time).
     status: int | None = None
 
@@ -67,18 +70,25 @@ def run_sink(
     plugins: Iterable[Any] = (),
     interval: float = 0.0,
     timeout: float = 30.0,
-    dead_letter: str | Path | None = None,
+    workdir: str | Path | None = None,
 ) -> SinkRun:
     """Run the sink that ``spec`` (a ``--sink`` value) selects through a real collector.
 
     ``events`` are sent as they are: dicts as JSON, text and bytes unchanged, so decoding and
     dead-lettering apply as in production. ``plugins`` are extra plugin objects or modules to
     register (a plugin under development that is not installed yet). ``interval`` is the
-    interval filter's (0 keeps every event). Raises ``UnknownSink`` or ``ValueError`` for a
-    bad ``spec``, as ``hotprobe collect`` would, and ``TimeoutError`` if the run takes longer
-    than ``timeout`` seconds.
+    interval filter's (0 keeps every event). The dead-letter file and the sink's spool go in
+    ``workdir`` (by default a temporary directory, removed afterwards). Raises
+    ``UnknownSink`` or ``ValueError`` for a bad ``spec``, as ``hotprobe collect`` would,
+    ``BrokenSinkFactory`` if the plugin fails to create the sink, and ``TimeoutError`` if the
+    run takes longer than ``timeout`` seconds.
     """
-    from collector.service import Collector
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="hotprobe-run-sink-") as temporary:
+            return run_sink(
+                spec, events, plugins=plugins, interval=interval, timeout=timeout, workdir=temporary
+            )
+    from collector.service import Collector, build_runners
 
     messages: list[str] = []
     handler = _ListHandler(messages)
@@ -86,19 +96,23 @@ def run_sink(
     logger.addHandler(handler)
     try:
         registry = registry_module.load(tuple(plugins))
-        guarded = registry.create_sink(spec)
-        recorder = _RecordingSink(guarded)
+        delivery = DeliveryOptions(spool_dir=str(Path(workdir) / "hotprobe-spool"))
+        runners = build_runners(registry, [spec], delivery=delivery)
+        if not runners:
+            raise registry_module.BrokenSinkFactory("; ".join(messages))
+        [runner] = runners
+        recorder = _RecordingSink(runner.sink)
+        runner.sink = recorder
         run = recorder.run
-        runner = SinkRunner(spec, recorder, origin=guarded.origin)
         config = CollectorConfig(
             bind=[free_tcp_endpoint()],
             fan_in=[],
             interval=interval,
             sinks=[spec],
-            dead_letter=str(dead_letter or Path.cwd() / "hotprobe-dead-letter.jsonl"),
+            dead_letter=str(Path(workdir) / "hotprobe-dead-letter.jsonl"),
             shutdown_timeout=min(10.0, timeout),
         )
-        collector = Collector(config, registry, [runner])
+        collector = Collector(config, registry, runners)
         thread = threading.Thread(target=lambda: _finish(run, collector.run()), daemon=True)
         thread.start()
         sent = _send(config.bind[0], events)
@@ -116,6 +130,7 @@ def run_sink(
         if thread.is_alive():
             raise TimeoutError(f"the collector did not stop within {timeout} s")
         run.counters = collector.counters
+        run.delivery = runner.counters
         run.messages = messages
         return run
     finally:
@@ -149,10 +164,10 @@ def probe_events(probe: str = "train", total: int = 3, **data: Any) -> list[dict
 
 @pytest.fixture(name="run_sink")
 def _run_sink_fixture(tmp_path: Path):
-    """``run_sink(spec, events, ...)`` with dead letters kept in the test's ``tmp_path``."""
+    """``run_sink(spec, events, ...)`` with dead letters and spool kept in ``tmp_path``."""
 
     def run(spec: str, events: Iterable[Any], **options: Any) -> SinkRun:
-        options.setdefault("dead_letter", tmp_path / "hotprobe-dead-letter.jsonl")
+        options.setdefault("workdir", tmp_path)
         return run_sink(spec, events, **options)
 
     return run

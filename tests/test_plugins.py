@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from collector import Sink, SinkSpec, hookimpl
+from collector import Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
+from collector.delivery import DELIVERY_OPTIONS
 from collector.guard import GuardedSink
 from collector.testing import probe_events
 from tests.conftest import wait_for
@@ -46,7 +47,9 @@ def test_builtins_are_registered_as_plugins_of_the_hotprobe_distribution():
 def test_a_plugin_registers_a_scheme_with_its_description_and_options():
     registry = registry_module.load((ListPlugin(),))
     sink_type = registry.sink_types["list"]
-    assert (sink_type.description, sink_type.options) == ("in memory", {"tag": "a label"})
+    assert sink_type.description == "in memory"
+    assert list(sink_type.options) == ["tag", *DELIVERY_OPTIONS]  # its own first
+    assert sink_type.options["tag"] == "a label"
     assert sink_type.distribution == "registered in-process"
     assert isinstance(registry.create_sink("list:x?tag=t").inner, ListSink)
 
@@ -155,7 +158,7 @@ def test_a_raising_process_event_is_reported_once_and_the_events_go_on(run_sink)
     assert "KeyError('unit')" in message
 
 
-def test_a_sink_whose_write_raises_is_reported_once_naming_its_plugin(run_sink):
+def test_a_sink_whose_write_raises_is_reported_once_naming_its_plugin(run_sink, tmp_path):
     class Failing(Sink):
         def write(self, events):
             raise OSError("disk on fire")
@@ -170,6 +173,15 @@ def test_a_sink_whose_write_raises_is_reported_once_naming_its_plugin(run_sink):
     assert {what for what, _ in run.failures} == {"write"}
     reports = [m for m in run.messages if "disk on fire" in m]
     assert len(reports) == 1 and "FailingPlugin" in reports[0]
+    assert (run.delivery.written, run.delivery.spooled, run.delivery.lost) == (0, 4, 0)
+    assert (tmp_path / "hotprobe-spool").is_dir()  # kept for the next run, in the test's folder
+
+
+def test_run_sink_outside_pytest_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = testing.run_sink("list:", [*probe_events(total=1), b"\xff"], plugins=[ListPlugin()])
+    assert len(run.events) == 3 and run.counters.rejected == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_stalled_sink_call_is_reported_once_naming_the_plugin(caplog):

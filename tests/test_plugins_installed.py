@@ -267,10 +267,12 @@ def test_hotprobe_sinks_lists_schemes_plugins_distributions_and_options(site):
             blocks[scheme].append(line.strip())
     assert {"file", "stdout", "sqlite"} <= set(blocks)
     assert " ".join(blocks["sqlite"][0].split()) == "sqlite rows in a SQLite table (sqlite:PATH)"
-    assert blocks["sqlite"][1:] == [
+    assert [" ".join(line.split()) for line in blocks["sqlite"][1:3]] == [
         "from sqlite (hotprobe-sqlite 0.1.0)",
-        "?table=  table name (default events)",
+        "?table= table name (default events)",
     ]
+    delivery = [line.split()[0] for line in blocks["sqlite"][3:]]
+    assert delivery == ["?batch_size=", "?max_delay=", "?queue_size=", "?spool_max_bytes="]
     assert blocks["file"][1].startswith("from plugins.file (hotprobe ")
     assert any(line.startswith("?fsync=  ") for line in blocks["file"])
 
