@@ -45,6 +45,7 @@ def test_server_killed_mid_stream_and_back_10s_later(start_collector, mongo_serv
     assert distinct_run_seq(collection) == 12_000
     assert collector.stop() == 0, collector.stderr
     stats = last_stats(collector.stderr)
+    print("\n" + [line for line in collector.stderr.splitlines() if "stats:" in line][-1])
     assert stats["retried"] > 0 and stats["spooled"] > 0, collector.stderr
     assert stats["replayed"] == stats["spooled"] and stats["lost"] == 0
     assert time.monotonic() - killed >= 10
