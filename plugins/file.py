@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
-from collector.delivery import DELIVERY_OPTIONS
 
 FSYNC_POLICIES = ("batch", "idle", "never")
 
@@ -132,6 +131,5 @@ def register_sinks(register):
             "fsync": "batch (after every batch), idle (after quiet spells; default) or never",
             "max_bytes": "rotate before the file would pass this size (default 0: never)",
             "backups": "rotated files kept as PATH.1 ... PATH.N (default 5)",
-            **DELIVERY_OPTIONS,
         },
     )

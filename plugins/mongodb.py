@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from collector import Sink, SinkSpec, hookimpl
-from collector.delivery import DELIVERY_OPTIONS
 
 DEFAULT_DATABASE = "hotprobe"
 DEFAULT_COLLECTION = "events"
@@ -145,7 +144,6 @@ def register_sinks(register):
     options = {
         "collection": f"collection name (default {DEFAULT_COLLECTION}; database: the URI path, "
         f"default {DEFAULT_DATABASE})",
-        **DELIVERY_OPTIONS,
     }
     for scheme in ("mongodb", "mongodb+srv"):
         register(

@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
-from collector.delivery import DELIVERY_OPTIONS
 
 
 class StdoutSink(Sink):
@@ -39,5 +38,4 @@ def register_sinks(register):
         "stdout",
         StdoutSink,
         description="JSON lines on standard output",
-        options=dict(DELIVERY_OPTIONS),
     )
