@@ -16,11 +16,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from statistics import median
+
+from collector.endpoints import free_tcp_endpoint
 
 READER = """
 import sys, zmq
@@ -42,20 +43,6 @@ ANCHORS = {
     "update": "Progress.update() vs tqdm.update()",
     "track": "@probe.track call over a plain call vs tqdm's per-iteration overhead",
 }
-
-
-def free_endpoint() -> str:
-    """A loopback endpoint whose port and the next one (the fan-in) are free."""
-    while True:
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-        with socket.socket() as second:
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return f"tcp://127.0.0.1:{port}"
 
 
 def start_reader(endpoint: str) -> subprocess.Popen:
@@ -178,7 +165,7 @@ def main() -> None:
         return
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    listening, stopped, silent = free_endpoint(), free_endpoint(), free_endpoint()
+    listening, stopped, silent = (free_tcp_endpoint() for _ in range(3))
     readers = [start_reader(listening), start_reader(stopped)]
     readers[1].send_signal(signal.SIGSTOP)
     try:
