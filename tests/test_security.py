@@ -1,0 +1,120 @@
+"""Across machines, safely: CURVE keys, refusals, wide binds, reconnects."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import textwrap
+
+from collector.endpoints import free_tcp_endpoint
+from tests.conftest import read_jsonl, run_python, wait_for
+
+EMIT = """
+    import probe
+    for i in range(20):
+        probe.emit("secure", i=i)
+"""
+
+
+def hotprobe(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "collector.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def make_keys(tmp_path):
+    keys = tmp_path / "keys"
+    clients = tmp_path / "clients"
+    for name in ("collector", "alice", "mallory"):
+        assert hotprobe("keys", "generate", name, "--dir", str(keys)).returncode == 0
+    clients.mkdir()
+    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
+    return keys, clients
+
+
+def test_generated_keys_are_owner_only(tmp_path):
+    result = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path / "k"))
+    assert result.returncode == 0, result.stderr
+    secret = tmp_path / "k" / "node1.key_secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o700
+    assert str(tmp_path / "k" / "node1.key") in result.stdout
+    again = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path / "k"))
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
+    keys, clients = make_keys(tmp_path)
+    out = tmp_path / "events.jsonl"
+    collector = start_collector(
+        "--interval", "0", "--sink", f"file:{out}",
+        "--curve-secret-key", str(keys / "collector.key_secret"),
+        "--curve-clients", str(clients),
+    )
+    server_key = str(keys / "collector.key")
+    allowed = run_python(
+        EMIT, collector.endpoint,
+        HOTPROBE_SERVER_KEY=server_key, HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
+
+    wrong_key = run_python(
+        EMIT.replace('"secure"', '"intruder"'), collector.endpoint,
+        HOTPROBE_SERVER_KEY=server_key, HOTPROBE_CLIENT_KEY=str(keys / "mallory.key_secret"),
+    )
+    no_key = run_python(EMIT.replace('"secure"', '"plain"'), collector.endpoint)
+    assert wrong_key.returncode == 0 and no_key.returncode == 0
+    assert wait_for(lambda: "refused" in collector.stderr), collector.stderr
+    assert collector.stop() == 0
+    names = {e["probe"] for e in read_jsonl(out)}
+    assert names == {"secure"}
+    refused = int(re.search(r"refused=(\d+)", collector.stderr).group(1))
+    assert refused >= 2, collector.stderr
+    assert collector.stderr.count("refused a client") == 1  # once per peer address
+
+
+def test_wide_bind_without_keys_warns(tmp_path, start_collector):
+    port = free_tcp_endpoint().rpartition(":")[2]
+    collector = start_collector(
+        "--sink", f"file:{tmp_path / 'e.jsonl'}", endpoint=f"tcp://0.0.0.0:{port}"
+    )
+    assert "without authentication" in collector.stderr
+    assert collector.stop() == 0
+
+
+def test_probe_reconnects_when_the_collector_restarts(tmp_path, start_collector):
+    out = tmp_path / "events.jsonl"
+    first = start_collector("--interval", "0", "--sink", f"file:{out}")
+    code = textwrap.dedent(
+        """
+        import sys, time
+        import probe
+        deadline = time.monotonic() + 60
+        i = 0
+        while time.monotonic() < deadline and not __import__("os").path.exists(sys.argv[1]):
+            probe.emit("beat", i=i)
+            i += 1
+            time.sleep(0.005)
+        """
+    )
+    stop_file = tmp_path / "stop"
+    env = dict(os.environ, HOTPROBE_ENDPOINT=first.endpoint)
+    sender = subprocess.Popen([sys.executable, "-c", code, str(stop_file)], env=env)
+    try:
+        assert wait_for(lambda: len(read_jsonl(out)) > 20), first.stderr
+        assert first.stop() == 0
+        before = len(read_jsonl(out))
+        second = start_collector("--interval", "0", "--sink", f"file:{out}",
+                                 endpoint=first.endpoint)
+        assert wait_for(lambda: len(read_jsonl(out)) > before + 20), second.stderr
+        stop_file.touch()
+        assert sender.wait(timeout=30) == 0
+        assert second.stop() == 0
+    finally:
+        sender.kill()
+    beats = [e["data"]["i"] for e in read_jsonl(out)]
+    assert beats == sorted(beats)
