@@ -1,4 +1,4 @@
-"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot`` and ``sinks``."""
+"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot``, ``sinks`` and ``keys``."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         "sinks", help="list the sink schemes, the plugins they come from and their options"
     )
     sinks.add_argument("--json", action="store_true", help="as JSON")
+    keys = commands.add_parser("keys", help="CURVE key pairs for collectors and probes")
+    key_commands = keys.add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    generate = key_commands.add_parser(
+        "generate", help="write NAME.key (public) and NAME.key_secret (owner-only)"
+    )
+    generate.add_argument("name", metavar="NAME", help="a name for the key pair, e.g. collector")
+    generate.add_argument(
+        "--dir", default=".", metavar="DIR", help="where to write them (default: here)"
+    )
     return parser
 
 
@@ -162,6 +173,19 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         "per sink: ?spool_max_bytes=)",
     )
     collect.add_argument(
+        "--curve-secret-key",
+        type=_option_type("curve-secret-key"),
+        metavar="FILE",
+        help="encrypt, and admit only clients whose keys are in --curve-clients: this "
+        "collector's NAME.key_secret from hotprobe keys generate",
+    )
+    collect.add_argument(
+        "--curve-clients",
+        type=_option_type("curve-clients"),
+        metavar="DIR",
+        help="directory of the allowed clients' public NAME.key files (re-read when it changes)",
+    )
+    collect.add_argument(
         "--quiet", action="store_true", default=None, help="log warnings, errors and stats only"
     )
 
@@ -215,9 +239,23 @@ def run_collect(args: argparse.Namespace) -> int:
         return 1
     try:
         collector = Collector(config, registry, runners)
-    except BindError as exc:
+    except (BindError, ValueError) as exc:
         return _usage_error(str(exc))
     return collector.run()
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """``hotprobe keys generate NAME``: exit status 2 if the key pair exists already."""
+    from collector.keys import generate
+
+    try:
+        public, secret = generate(args.dir, args.name)
+    except OSError as exc:  # FileExistsError among them
+        print(f"hotprobe keys: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"public key (copy it where it is needed): {public}")
+    print(f"secret key (owner-only; keep it here):  {secret}")
+    return 0
 
 
 def run_sinks(as_json: bool = False) -> int:
@@ -261,4 +299,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
     if args.command == "plot":
         return plot.run(args)
+    if args.command == "keys":
+        return run_keys(args)
     return run_sinks(args.json)

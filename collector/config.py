@@ -32,6 +32,8 @@ class CollectorConfig:
     spool_dir: str = DeliveryOptions.spool_dir
     spool_max_bytes: int = DeliveryOptions.spool_max_bytes
     quiet: bool = False
+    curve_secret_key: str | None = None  # the collector's .key_secret file
+    curve_clients: str | None = None  # directory of allowed clients' .key files
 
     @property
     def fan_in_endpoints(self) -> list[str]:

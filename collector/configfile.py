@@ -129,6 +129,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-delay": ("max_delay", seconds),
     "spool-dir": ("spool_dir", text),
     "spool-max-bytes": ("spool_max_bytes", size),
+    "curve-secret-key": ("curve_secret_key", text),
+    "curve-clients": ("curve_clients", text),
 }
 
 
@@ -159,7 +161,13 @@ def build(
     for option, value in {**file_values, **cli_values}.items():
         attribute, _ = OPTIONS[option]
         settings[attribute] = _convert(option, value, f"option --{option}")
-    return CollectorConfig(**settings)
+    config = CollectorConfig(**settings)
+    if (config.curve_secret_key is None) != (config.curve_clients is None):
+        raise ConfigError(
+            "--curve-secret-key and --curve-clients go together: the collector's secret key "
+            "file and the directory of the client public keys it allows"
+        )
+    return config
 
 
 def _convert(option: str, value: Any, where: str) -> Any:

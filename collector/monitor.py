@@ -1,5 +1,6 @@
-"""Watching who connects: libzmq cuts off a second PAIR peer without a word, and drops an
-oversized message by disconnecting its sender. A socket monitor sees both; this says so."""
+"""Watching who connects: libzmq cuts off a second PAIR peer without a word, drops an
+oversized message by disconnecting its sender, and refuses a peer whose handshake fails (no
+CURVE, the wrong keys). A socket monitor sees all three; this says so and counts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,18 @@ from collector.receive import PAIR
 
 log = logging.getLogger("collector")
 
-_EVENTS = zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED
+_EVENTS = (
+    zmq.EVENT_ACCEPTED
+    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+)
+_HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+_PROTOCOL_ERRORS = {
+    zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: "CURVE is used on one side only",
+    zmq.PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: "its handshake does not decrypt (a wrong server key?)",
+}
 
 
 @dataclass
@@ -36,6 +48,8 @@ class PeerMonitor:
         self, sockets: list[tuple[zmq.Socket, str, str, str]], max_message_size: int
     ) -> None:
         self.pair_peers_cut_off = 0  # second processes connected to a PAIR endpoint
+        self.refused = 0  # connections whose handshake failed: not allowed, or no CURVE
+        self._reported: set[tuple[str, str]] = set()  # (endpoint, reason) logged once
         self.max_message_size = max_message_size
         self._sockets = [sock for sock, *_ in sockets]
         self._watched = {}
@@ -67,7 +81,7 @@ class PeerMonitor:
                 watched.monitor.close(linger=0)
 
     def _handle(self, watched: _Watched, message: dict) -> None:
-        event, fd = message["event"], message["value"]
+        event, value = message["event"], message["value"]  # a file descriptor, or an error
         if event == zmq.EVENT_ACCEPTED:
             if watched.kind == PAIR and watched.peers:
                 self.pair_peers_cut_off += 1
@@ -79,9 +93,25 @@ class PeerMonitor:
                     watched.endpoint,
                     watched.fan_in,
                 )
-            watched.peers.add(fd)
+            watched.peers.add(value)
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            self.refused += 1  # logged with the peer's address by collector.auth
+        elif event in _HANDSHAKE_FAILED:
+            self.refused += 1
+            if event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                reason = f"the connection broke during the handshake (errno {value})"
+            else:
+                reason = _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}")
+            if (watched.endpoint, reason) not in self._reported:
+                self._reported.add((watched.endpoint, reason))
+                log.warning(
+                    "refused a connection on %s: %s (libzmq does not name the peer; further "
+                    "such refusals are only counted)",
+                    watched.endpoint,
+                    reason,
+                )
         elif event == zmq.EVENT_DISCONNECTED:
-            watched.peers.discard(fd)
+            watched.peers.discard(value)
             if watched.kind == PAIR:
                 log.info(
                     "peer on %s disconnected (it closed, or sent a message over "

@@ -6,6 +6,8 @@ import logging
 
 import zmq
 
+from collector.auth import CurveServer
+
 log = logging.getLogger("collector")
 
 PAIR = "pair"
@@ -21,12 +23,20 @@ class Receiver:
     longer than its timeout.
 
     ``MAXMSGSIZE`` is set on every socket: libzmq drops a larger message and disconnects the
-    peer that sent it; everyone else keeps sending."""
+    peer that sent it; everyone else keeps sending. With ``curve``, every socket is a CURVE
+    server and only the clients it allows get in."""
 
     def __init__(
-        self, pair_endpoints: list[str], fan_in_endpoints: list[str], max_message_size: int
+        self,
+        pair_endpoints: list[str],
+        fan_in_endpoints: list[str],
+        max_message_size: int,
+        curve: CurveServer | None = None,
     ) -> None:
         self.context = zmq.Context()
+        self.curve = curve
+        if curve is not None:
+            curve.start(self.context)
         self.poller = zmq.Poller()
         self.sockets: list[zmq.Socket] = []
         self.endpoints: list[tuple[str, str]] = []
@@ -36,6 +46,8 @@ class Receiver:
                 sock.setsockopt(zmq.LINGER, 0)
                 sock.setsockopt(zmq.RCVHWM, 100_000)
                 sock.setsockopt(zmq.MAXMSGSIZE, max_message_size)
+                if curve is not None:
+                    curve.secure(sock)
                 try:
                     sock.bind(endpoint)
                 except zmq.ZMQError as exc:
@@ -66,4 +78,6 @@ class Receiver:
         """Stop receiving: unsent peer messages stay with the peers."""
         for sock in self.sockets:
             sock.close(linger=0)
+        if self.curve is not None:
+            self.curve.stop()
         self.context.term()

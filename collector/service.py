@@ -9,11 +9,12 @@ import threading
 import time
 from typing import Any
 
+from collector.auth import CurveServer
 from collector.config import CollectorConfig
 from collector.deadletter import DeadLetters
 from collector.decode import decode_batch
 from collector.delivery import DeliveryOptions, SinkRunner, split_delivery_options
-from collector.endpoints import fan_in_endpoint
+from collector.endpoints import fan_in_endpoint, is_loopback
 from collector.filter import IntervalFilter
 from collector.monitor import PeerMonitor
 from collector.receive import Receiver
@@ -73,8 +74,14 @@ class Collector:
         self.dead_letters = DeadLetters(config.dead_letter)
         self._stop = threading.Event()
         self._processors = self._event_processors()
-        self.receiver = Receiver(config.bind, config.fan_in_endpoints, config.max_message_size)
+        curve = None
+        if config.curve_secret_key and config.curve_clients:
+            curve = CurveServer(config.curve_secret_key, config.curve_clients)
+        self.receiver = Receiver(
+            config.bind, config.fan_in_endpoints, config.max_message_size, curve
+        )
         receiver = self.receiver
+        _warn_if_open_to_anyone(receiver.endpoints, curve)
         watched = [
             (sock, kind, endpoint, self._fan_in_for(endpoint))
             for sock, (kind, endpoint) in zip(receiver.sockets, receiver.endpoints, strict=True)
@@ -184,6 +191,7 @@ class Collector:
         self.counters.suppressed = self.filter.suppressed
         self.counters.dead_letter_failures = self.dead_letters.failures
         self.counters.pair_peers_cut_off = self.monitor.pair_peers_cut_off
+        self.counters.refused = self.monitor.refused
         stats_log.info("%s", stats_line(self.counters, self.runners))
 
     def _close_sinks(self) -> bool:
@@ -193,6 +201,18 @@ class Collector:
         for runner in self.runners:
             runner.request_close(deadline)
         return all([runner.finish(deadline) for runner in self.runners])
+
+
+def _warn_if_open_to_anyone(endpoints: list[tuple[str, str]], curve: CurveServer | None) -> None:
+    """Binding wider than loopback is asked for explicitly; without CURVE it is also said."""
+    wide = [endpoint for _, endpoint in endpoints if not is_loopback(endpoint)]
+    if wide and curve is None:
+        log.warning(
+            "listening on %s without authentication: anyone who can reach it can send events "
+            "to your sinks, and events cross the network unencrypted. Use --curve-secret-key "
+            "and --curve-clients (docs/operations.md)",
+            ", ".join(wide),
+        )
 
 
 def _tune_garbage_collector() -> None:

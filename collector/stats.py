@@ -16,6 +16,7 @@ class Counters:
     dropped_by_plugin: int = 0
     dead_letter_failures: int = 0
     pair_peers_cut_off: int = 0
+    refused: int = 0  # connections refused at the handshake (CURVE keys, protocol)
 
 
 def stats_line(counters: Counters, runners: list) -> str:
@@ -27,7 +28,7 @@ def stats_line(counters: Counters, runners: list) -> str:
         f"suppressed={counters.suppressed}",
         f"rejected={counters.rejected}",
     ]
-    for name in ("dropped_by_plugin", "dead_letter_failures", "pair_peers_cut_off"):
+    for name in ("dropped_by_plugin", "dead_letter_failures", "pair_peers_cut_off", "refused"):
         value = getattr(counters, name)
         if value:
             parts.append(f"{name}={value}")

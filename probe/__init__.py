@@ -57,6 +57,8 @@ def configure(
     enabled: bool | None = None,
     run: str | None = None,
     exit_timeout: float | None = None,
+    server_key: str | None = None,
+    client_key: str | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -65,7 +67,9 @@ def configure(
     fan-in for the others), ``"pair"`` or ``"push"``; ``min_interval`` is the least time in
     seconds between two ``progress`` events of a stream; ``run`` labels this job;
     ``exit_timeout`` bounds, in seconds, how long the process's exit waits for unsent events
-    (and how long a send waits for another thread's use of the socket).
+    (and how long a send waits for another thread's use of the socket). ``server_key`` (the
+    collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
+    ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
     """
     changes = {
         key: value
@@ -77,6 +81,8 @@ def configure(
             "enabled": enabled,
             "run": run,
             "exit_timeout": exit_timeout,
+            "server_key": server_key,
+            "client_key": client_key,
         }.items()
         if value is not None
     }

@@ -49,6 +49,8 @@ class Settings:
     enabled: bool = True
     run: str = field(default_factory=_new_run_id)
     exit_timeout: float = 0.5
+    server_key: str | None = None  # the collector's public key (z85) or its .key file
+    client_key: str | None = None  # this client's .key_secret file
 
     @property
     def fan_in_endpoint(self) -> str:
@@ -63,6 +65,8 @@ class Settings:
             socket=(env.get("HOTPROBE_SOCKET") or "auto").lower(),
             min_interval=_env_float("HOTPROBE_MIN_INTERVAL", 0.05),
             enabled=env.get("HOTPROBE_DISABLE", "").strip().lower() not in ("1", "true", "yes"),
+            server_key=env.get("HOTPROBE_SERVER_KEY") or None,
+            client_key=env.get("HOTPROBE_CLIENT_KEY") or None,
         )
 
 

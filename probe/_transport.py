@@ -95,6 +95,7 @@ class Transport:
     def _open(self) -> Any:
         if self._broken or self._closed:
             return None
+        context = None
         try:
             import zmq
 
@@ -103,9 +104,15 @@ class Transport:
             sock = context.socket(zmq.PAIR if kind == "pair" else zmq.PUSH)
             sock.setsockopt(zmq.LINGER, int(self.settings.exit_timeout * 1000))
             sock.setsockopt(zmq.SNDHWM, SEND_HWM)
+            if self.settings.server_key:
+                from probe._curve import secure
+
+                secure(sock, self.settings.server_key, self.settings.client_key)
             sock.connect(endpoint)
         except Exception as exc:
             self._broken = True
+            if context is not None:
+                context.destroy(linger=0)
             self.warn_once(f"cannot connect to {self.settings.endpoint!r}: {exc!r}")
             return None
         self._context, self._socket, self.kind, self.endpoint = context, sock, kind, endpoint
