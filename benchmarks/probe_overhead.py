@@ -3,7 +3,8 @@
     PYTHONPATH=. python benchmarks/probe_overhead.py [--n 200000] [--repeats 7]
 
 Runs one measuring process per setting: a collector attached (a bare PAIR + PULL reader bound
-to the probe's endpoints), the same reader stopped with SIGSTOP, nobody listening, and
+to the probe's endpoints), the same with CURVE encryption, a reader killed and restarted every
+0.3 s (the probe reconnects each time), the reader stopped with SIGSTOP, nobody listening, and
 ``HOTPROBE_DISABLE=1`` (read at import, hence the separate processes). Each measuring process
 times, in interleaved repeats, a bare loop, the tqdm anchors and the probe's counterparts, and
 reports medians. Printed ratios are the probe's overhead over the bare loop divided by tqdm's;
@@ -18,17 +19,22 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from statistics import median
 
 from collector.endpoints import free_tcp_endpoint
 
 READER = """
-import sys, zmq
+import sys, zmq, zmq.auth
 context = zmq.Context()
 poller = zmq.Poller()
 for kind, endpoint in ((zmq.PAIR, sys.argv[1]), (zmq.PULL, sys.argv[2])):
     sock = context.socket(kind)
+    if len(sys.argv) > 3:  # a CURVE server (no ZAP handler: any client key is let in)
+        sock.curve_publickey, sock.curve_secretkey = zmq.auth.load_certificate(sys.argv[3])
+        sock.curve_server = True
     sock.bind(endpoint)
     poller.register(sock, zmq.POLLIN)
 print("ready", flush=True)
@@ -45,10 +51,12 @@ ANCHORS = {
 }
 
 
-def start_reader(endpoint: str) -> subprocess.Popen:
-    """A process that binds ``endpoint`` (PAIR) and its fan-in (PULL) and discards messages."""
+def start_reader(endpoint: str, secret_key: str | None = None) -> subprocess.Popen:
+    """A process that binds ``endpoint`` (PAIR) and its fan-in (PULL) and discards messages;
+    a CURVE server when given its ``.key_secret`` file."""
     head, _, port = endpoint.rpartition(":")
     command = [sys.executable, "-c", READER, endpoint, f"{head}:{int(port) + 1}"]
+    command += [secret_key] if secret_key else []
     reader = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
     return reader
@@ -145,6 +153,30 @@ def ratios(t: dict[str, float]) -> dict[str, tuple[float, float, float]]:
     return {k: (ours, theirs, ours / theirs) for k, (ours, theirs) in pairs.items()}
 
 
+class RestartingReader:
+    """A reader on ``endpoint`` killed and started again every ``period`` seconds."""
+
+    def __init__(self, endpoint: str, period: float = 0.3) -> None:
+        self.endpoint, self.period, self.restarts = endpoint, period, 0
+        self.reader = start_reader(endpoint)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period):
+            self.reader.kill()
+            self.reader.wait()
+            self.reader = start_reader(self.endpoint)
+            self.restarts += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.reader.kill()
+        self.reader.wait()
+
+
 def run_setting(label: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     command = [sys.executable, __file__, "--measure", "--n", str(args.n)]
     command += ["--repeats", str(args.repeats)]
@@ -165,22 +197,37 @@ def main() -> None:
         return
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    listening, stopped, silent = (free_tcp_endpoint() for _ in range(3))
-    readers = [start_reader(listening), start_reader(stopped)]
+    listening, encrypted, restarting, stopped, silent = (free_tcp_endpoint() for _ in range(5))
+    keys = tempfile.mkdtemp(prefix="hotprobe-bench-keys-")
+    import zmq.auth
+
+    server_public, server_secret = zmq.auth.create_certificates(keys, "collector")
+    _, client_secret = zmq.auth.create_certificates(keys, "client")
+    readers = [
+        start_reader(listening),
+        start_reader(stopped),
+        start_reader(encrypted, server_secret),
+    ]
     readers[1].send_signal(signal.SIGSTOP)
+    restarter = RestartingReader(restarting)
+    curve = {"HOTPROBE_SERVER_KEY": server_public, "HOTPROBE_CLIENT_KEY": client_secret}
     try:
         settings = {
             "collector attached": dict(base, HOTPROBE_ENDPOINT=listening),
+            "collector attached, CURVE": dict(base, HOTPROBE_ENDPOINT=encrypted, **curve),
+            "collector restarted every 0.3 s": dict(base, HOTPROBE_ENDPOINT=restarting),
             "collector stopped (SIGSTOP)": dict(base, HOTPROBE_ENDPOINT=stopped),
             "no collector": dict(base, HOTPROBE_ENDPOINT=silent),
             "HOTPROBE_DISABLE=1": dict(base, HOTPROBE_ENDPOINT=silent, HOTPROBE_DISABLE="1"),
         }
         results = {label: run_setting(label, args, env) for label, env in settings.items()}
     finally:
+        restarter.stop()
         for reader in readers:
             reader.send_signal(signal.SIGCONT)
             reader.kill()
             reader.wait()
+    print(f"the restarting collector was restarted {restarter.restarts} times")
 
     print(f"n={args.n} iterations per loop, medians of {args.repeats} repeats, ns per iteration")
     for label, times in results.items():

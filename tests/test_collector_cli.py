@@ -68,7 +68,7 @@ def test_file_sets_every_option_and_the_command_line_wins(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("intervall = 1", "unknown option 'intervall' (allowed: batch-size, bind, dead-letter,"),
+        ("intervall = 1", "unknown option 'intervall' (allowed: batch-size, bind, curve-clients,"),
         ("interval = -1", "option 'interval': expected a number of seconds >= 0, not -1"),
         ("interval = 'soon'", "option 'interval': expected a number of seconds >= 0"),
         ("key = []", "option 'key': expected field names such as host,pid,probe"),

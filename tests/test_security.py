@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -154,3 +155,72 @@ def test_probe_reconnects_when_the_collector_restarts(tmp_path, start_collector)
     assert beats == sorted(beats)
     assert beats[-1] > before
     assert report["worst_send"] < down_for  # no send waited for the collector to come back
+
+
+RANK = """
+import os, probe
+for step in probe.iterate(range(50), "rank"):
+    probe.emit("rank-step", rank=int(os.environ["RANK"]), step=step)
+print(probe.stats()["socket"])
+"""
+
+
+def reachable_host_name() -> tuple[str, dict[str, str]]:
+    """This machine's host name, as a cluster node would name the collector's; a name that
+    does not resolve falls back to ``localhost`` with the fan-in socket forced."""
+    name = socket.gethostname()
+    try:
+        socket.gethostbyname(name)
+    except OSError:
+        return "localhost", {"HOTPROBE_SOCKET": "push"}
+    return name, {}
+
+
+def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_collector):
+    """The cluster case: a collector bound to every interface with CURVE, and several ranks
+    pointed at its host name, which use the fan-in socket since it is not a loopback name."""
+    keys, clients = make_keys(tmp_path)
+    out = tmp_path / "events.jsonl"
+    port = int(free_tcp_endpoint().rpartition(":")[2])
+    collector = start_collector(
+        "--interval",
+        "0",
+        "--sink",
+        f"file:{out}",
+        "--curve-secret-key",
+        str(keys / "collector.key_secret"),
+        "--curve-clients",
+        str(clients),
+        endpoint=f"tcp://0.0.0.0:{port}",
+    )
+    host, extra = reachable_host_name()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env.update(
+        extra,
+        HOTPROBE_ENDPOINT=f"tcp://{host}:{port}",
+        HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
+        HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
+        HOTPROBE_RUN="job-42",
+    )
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, "-c", RANK],
+            env=dict(env, RANK=str(rank)),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for rank in range(4)
+    ]
+    sockets = [rank.communicate(timeout=60)[0].strip() for rank in ranks]
+    assert [rank.returncode for rank in ranks] == [0, 0, 0, 0]
+    assert sockets == ["push"] * 4
+    steps = lambda: [e for e in read_jsonl(out) if e["probe"] == "rank-step"]  # noqa: E731
+    assert wait_for(lambda: len(steps()) == 200), collector.stderr
+    assert collector.stop() == 0
+    assert "without authentication" not in collector.stderr
+    assert "refused=" not in collector.stderr
+    events = read_jsonl(out)
+    assert {e["run"] for e in events} == {"job-42"}
+    assert {e["data"]["rank"] for e in steps()} == {0, 1, 2, 3}
+    assert len({e["pid"] for e in events}) == 4
+    assert {e["event"] for e in events if e["probe"] == "rank"} >= {"start", "end"}
