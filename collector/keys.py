@@ -35,8 +35,3 @@ def load_keypair(path: str | os.PathLike) -> tuple[bytes, bytes]:
         raise ValueError(f"{path} holds no secret key (use the .key_secret file)")
     return public, secret
 
-
-def load_public(path: str | os.PathLike) -> bytes:
-    """The public key from a ``.key`` or ``.key_secret`` file."""
-    public, _ = zmq.auth.load_certificate(str(path))
-    return public

@@ -51,6 +51,37 @@ def test_generated_keys_are_owner_only(tmp_path):
     assert again.returncode == 2 and "exists" in again.stderr
 
 
+def test_unusable_curve_options_stop_the_collector_before_it_binds(tmp_path):
+    keys, clients = make_keys(tmp_path)
+    port = free_tcp_endpoint()
+    cases = {
+        ("--curve-secret-key", str(keys / "collector.key_secret")): "go together",
+        ("--curve-clients", str(clients)): "go together",
+        (
+            "--curve-secret-key",
+            str(keys / "collector.key"),
+            "--curve-clients",
+            str(clients),
+        ): "holds no secret key",
+        (
+            "--curve-secret-key",
+            str(keys / "missing.key_secret"),
+            "--curve-clients",
+            str(clients),
+        ): "cannot read --curve-secret-key",
+        (
+            "--curve-secret-key",
+            str(keys / "collector.key_secret"),
+            "--curve-clients",
+            str(tmp_path / "nowhere"),
+        ): "is not a directory",
+    }
+    for args, message in cases.items():
+        result = hotprobe("collect", "--bind", port, "--sink", "stdout", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr  # one line: what is wrong
+
+
 def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
@@ -224,3 +255,30 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
     assert {e["data"]["rank"] for e in steps()} == {0, 1, 2, 3}
     assert len({e["pid"] for e in events}) == 4
     assert {e["event"] for e in events if e["probe"] == "rank"} >= {"start", "end"}
+
+
+def test_a_key_added_to_the_clients_directory_is_let_in_without_a_restart(
+    tmp_path, start_collector
+):
+    keys, clients = make_keys(tmp_path)
+    (clients / "alice.key").unlink()
+    out = tmp_path / "events.jsonl"
+    collector = start_collector(
+        "--interval", "0", "--sink", f"file:{out}",
+        "--curve-secret-key", str(keys / "collector.key_secret"),
+        "--curve-clients", str(clients),
+    )  # fmt: skip
+    assert "no client keys in" in collector.stderr
+    alice = {
+        "HOTPROBE_SERVER_KEY": str(keys / "collector.key"),
+        "HOTPROBE_CLIENT_KEY": str(keys / "alice.key_secret"),
+    }
+    assert (
+        run_python(EMIT.replace('"secure"', '"early"'), collector.endpoint, **alice).returncode == 0
+    )
+    assert wait_for(lambda: "refused a client" in collector.stderr), collector.stderr
+    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
+    assert run_python(EMIT, collector.endpoint, **alice).returncode == 0
+    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
+    assert collector.stop() == 0
+    assert {e["probe"] for e in read_jsonl(out)} == {"secure"}
