@@ -34,4 +34,3 @@ def load_keypair(path: str | os.PathLike) -> tuple[bytes, bytes]:
     if not secret:
         raise ValueError(f"{path} holds no secret key (use the .key_secret file)")
     return public, secret
-

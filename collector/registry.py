@@ -16,6 +16,7 @@ from collector import hookspecs
 from collector.delivery import DELIVERY_OPTIONS
 from collector.guard import GuardedSink
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
+from collector.spool import redacted
 
 log = logging.getLogger("collector")
 
@@ -66,15 +67,17 @@ class Registry:
         origin = sink_type.origin
         try:
             sink = sink_type.factory(spec)
-        except ValueError as exc:
-            raise ValueError(f"--sink {text!r}: {exc}") from None
+        except ValueError as exc:  # messages are redacted: a spec may hold a password
+            raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
         except Exception as exc:
             raise BrokenSinkFactory(
-                f"sink {text!r} left out: {origin} raised {exc!r} creating it"
+                redacted(f"sink {text!r} left out: {origin} raised {exc!r} creating it")
             ) from exc
         if not isinstance(sink, Sink):
             raise BrokenSinkFactory(
-                f"sink {text!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
+                redacted(
+                    f"sink {text!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
+                )
             )
         return GuardedSink(sink, origin, stall_after)
 

@@ -57,6 +57,15 @@ def test_the_connection_string_selects_database_and_collection():
         MongoSink(SinkSpec.parse("mongodb://h:notaport/db"))
 
 
+def test_a_bad_connection_string_is_refused_without_echoing_its_password(capsys):
+    from collector.cli import main
+
+    status = main(["collect", "--sink", "mongodb://ada:s3cret@db.example:99999/science"])
+    error = capsys.readouterr().err
+    assert status == 2 and "bad MongoDB connection string" in error
+    assert "s3cret" not in error and "ada:***@db.example" in error
+
+
 def test_events_arrive_with_dates_indexes_and_safe_names(tmp_path, start_collector, mongo_spec):
     spec = mongo_spec(fresh_name())
     collector = start_collector("--interval", "0", "--sink", spec)
