@@ -13,6 +13,7 @@ from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
 from collector.delivery import DeliveryOptions
+from collector.sinks import SinkSpec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -227,6 +228,12 @@ def run_collect(args: argparse.Namespace) -> int:
         config = configfile.build(file_values, _cli_values(args), default_sink())
     except configfile.ConfigError as exc:
         return _usage_error(str(exc))
+    schemes = {SinkSpec.parse(text).scheme for text in config.sinks}
+    if {"stdout", "live"} <= schemes:
+        return _usage_error(
+            "--sink stdout and --sink live both write to standard output; "
+            "send the JSON lines to a file instead (--sink file:PATH)"
+        )
     _setup_logging(config.quiet)
     logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
     registry = registry_module.load()

@@ -97,6 +97,7 @@ def test_bad_file_options_are_refused_with_what_is_allowed(tmp_path, content, me
         (["--sink", "file"], "file sink needs a path: file:PATH"),
         (["--config", "/nonexistent/hotprobe.toml"], "cannot read config file /nonexistent"),
         (["--bind", "carrier-pigeon://coop"], "cannot bind carrier-pigeon://coop"),
+        (["--sink", "stdout", "--sink", "live"], "both write to standard output"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
