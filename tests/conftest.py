@@ -126,15 +126,16 @@ def run_python(
 
 @pytest.fixture
 def mongo_servers(tmp_path: Path) -> Iterator:
-    """``mongo_servers(sync_on_commit=False)`` starts a ``secantusd-py`` with its own storage
-    on a free port; every one is killed after the test."""
+    """``mongo_servers(sync_on_commit=False, replica_set=False)`` starts a ``secantusd-py``
+    with its own storage on a free port (a one-node replica set, or standalone); every one is
+    killed after the test."""
     from tests.mongo_server import MongoServer
 
     started: list[MongoServer] = []
 
-    def start(sync_on_commit: bool = False) -> MongoServer:
+    def start(sync_on_commit: bool = False, replica_set: bool = False) -> MongoServer:
         storage = tmp_path / f"mongo-{len(started)}"
-        server = MongoServer(storage, sync_on_commit)
+        server = MongoServer(storage, sync_on_commit, replica_set)
         started.append(server)
         return server.start()
 

@@ -26,9 +26,13 @@ def _free_port() -> int:
 class MongoServer:
     """One server process; ``kill`` and ``start`` again keep its port and storage."""
 
-    def __init__(self, storage: Path, sync_on_commit: bool = False) -> None:
+    def __init__(
+        self, storage: Path, sync_on_commit: bool = False, replica_set: bool = False
+    ) -> None:
         self.storage = storage
         self.sync_on_commit = sync_on_commit
+        self.replica_set = replica_set
+        self.set_name: str | None = None  # a one-node replica set's name, once started
         self.port = _free_port()
         self.proc: subprocess.Popen | None = None
         self.log_path = storage.parent / f"secantusd-{self.port}.log"
@@ -39,7 +43,9 @@ class MongoServer:
         return f"mongodb://127.0.0.1:{self.port}"
 
     def uri(self, database: str = "hotprobe", **options: str) -> str:
-        query = "&".join(f"{k}={v}" for k, v in {"directConnection": "true", **options}.items())
+        """A connection string: by replica set name when started as one, else direct."""
+        topology = {"replicaSet": self.set_name} if self.set_name else {"directConnection": "true"}
+        query = "&".join(f"{k}={v}" for k, v in {**topology, **options}.items())
         return f"{self.address}/{database}?{query}"
 
     def start(self) -> MongoServer:
@@ -54,10 +60,11 @@ class MongoServer:
             str(self.port),
             "--storage-path",
             str(self.storage),
-            "--standalone",
             "--log-level",
             "WARNING",
         ]
+        if not self.replica_set:
+            cmd.append("--standalone")
         if self.sync_on_commit:
             cmd.append("--sync-on-commit")
         with self.log_path.open("ab") as log:
@@ -76,9 +83,12 @@ class MongoServer:
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        client = MongoClient(self.uri(), serverSelectionTimeoutMS=500, connectTimeoutMS=500)
+        direct = f"{self.address}/?directConnection=true"
+        client = MongoClient(direct, serverSelectionTimeoutMS=500, connectTimeoutMS=500)
         try:
-            client.admin.command("ping")
+            hello = client.admin.command("hello")
+            if self.replica_set:
+                self.set_name = hello["setName"]
             return True
         except PyMongoError:
             return False
