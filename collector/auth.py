@@ -1,45 +1,57 @@
 """CURVE on the collector's side: encryption, and only allowed client keys get in.
 
-pyzmq's ``ThreadAuthenticator`` answers libzmq's ZAP requests. The allowed keys are the
-public key files in the clients directory, read again whenever the directory changes, so a
-key is granted or revoked by adding or removing its file, without a restart.
+pyzmq's ``ThreadAuthenticator`` answers libzmq's ZAP requests, one per new connection. The
+allowed keys are the public key files (``*.key``) in the clients directory, read again
+whenever a file there is added, removed or changed, so new connections follow the directory
+without a restart. Connections already in keep going until they close.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 
 import zmq
-import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
-from collector.keys import load_keypair
+from collector.keys import KeyFileError, read_keypair
+from probe._curve import read_key_file
 
 log = logging.getLogger("collector")
+
+#: Refusals are logged for this many peer addresses; after that they are only counted.
+MAX_REPORTED_ADDRESSES = 1000
+
+_peer_address: contextvars.ContextVar[str] = contextvars.ContextVar("peer_address", default="?")
 
 
 class CurveServer:
     """The collector's key pair and the directory of client public keys allowed in.
 
-    Raises ``ValueError`` when the key file or the directory cannot be used."""
+    Raises ``KeyFileError`` (a ``ValueError``) when the key file or the directory cannot be
+    used."""
 
-    def __init__(self, secret_key_file: str, clients_dir: str) -> None:
+    def __init__(self, secret_key_file: str | None, clients_dir: str | None) -> None:
+        if secret_key_file is None or clients_dir is None:
+            raise KeyFileError(
+                "--curve-secret-key and --curve-clients go together: the collector's secret "
+                "key file and the directory of the client public keys it allows"
+            )
         if not os.path.isdir(clients_dir):
-            raise ValueError(f"--curve-clients {clients_dir!r} is not a directory")
+            raise KeyFileError(f"--curve-clients {clients_dir!r} is not a directory")
         try:
-            self._public, self._secret = load_keypair(secret_key_file)
-        except OSError as exc:
-            raise ValueError(f"cannot read --curve-secret-key {secret_key_file!r}: {exc}") from None
-        self.clients_dir = clients_dir
-        self._allowed = _AllowedKeys(clients_dir)
-        if not self._allowed.current():
+            self._public, self._secret = read_keypair(secret_key_file)
+        except KeyFileError as exc:
+            raise KeyFileError(f"--curve-secret-key: {exc}") from None
+        self.client_keys = AllowedKeys(clients_dir)
+        if not self.client_keys.current():
             log.warning("no client keys in %s: every client will be refused", clients_dir)
         self._authenticator: ThreadAuthenticator | None = None
 
     def start(self, context: zmq.Context) -> None:
         """Start answering ZAP requests on ``context`` (before any socket binds)."""
-        authenticator = _ReportingAuthenticator(self._allowed, context)
+        authenticator = _ReportingAuthenticator(self.client_keys, context)
         authenticator.start()
         authenticator.configure_curve_callback(domain="*", credentials_provider=authenticator)
         self._authenticator = authenticator
@@ -57,58 +69,88 @@ class CurveServer:
             self._authenticator = None
 
 
-class _AllowedKeys:
-    """The z85 public keys of the ``.key`` files in a directory, re-read when it changes."""
+class AllowedKeys:
+    """The public keys of the ``*.key`` files in a directory. A file that cannot be read is
+    left out and logged once; the others still count."""
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        self._stamp: int | None = None
+        self._stamp: frozenset | None = None
         self._keys: set[bytes] = set()
+        self._reported_bad: set[tuple] = set()
 
     def current(self) -> set[bytes]:
+        """The allowed keys (z85), re-read if any key file was added, removed or changed."""
         try:
-            stamp = os.stat(self.directory).st_mtime_ns
-        except OSError:
-            return self._keys  # the directory is gone: keep what was allowed
+            files = self._key_files()
+        except OSError as exc:
+            log.error("cannot list %s: %s (the keys read before are kept)", self.directory, exc)
+            return self._keys
+        stamp = frozenset(files)
         if stamp != self._stamp:
+            self._keys = {key for key in map(self._read, sorted(files)) if key is not None}
             self._stamp = stamp
-            try:
-                self._keys = set(zmq.auth.load_certificates(self.directory))
-            except (OSError, ValueError) as exc:
-                log.error(
-                    "cannot read the client keys in %s: %s (the keys read before are kept)",
-                    self.directory,
-                    exc,
-                )
         return self._keys
+
+    def _key_files(self) -> set[tuple[str, int, int, int]]:
+        """(name, inode, size, mtime) of every ``*.key`` file: any change shows in the set."""
+        files = set()
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(".key") and entry.is_file():
+                    info = entry.stat()
+                    files.add((entry.name, info.st_ino, info.st_size, info.st_mtime_ns))
+        return files
+
+    def _read(self, file: tuple) -> bytes | None:
+        try:
+            return read_key_file(os.path.join(self.directory, file[0]))[0]
+        except KeyFileError as exc:
+            if file not in self._reported_bad:
+                self._reported_bad.add(file)
+                log.error("client key left out: %s", exc)
+            return None
 
 
 class _ReportingAuthenticator(ThreadAuthenticator):
     """pyzmq's authenticator, checking keys against the clients directory and logging the
-    first refusal from each peer address (libzmq counts them: the collector's monitor)."""
+    first refusal from each peer address (the collector's socket monitor counts them)."""
 
-    def __init__(self, allowed: _AllowedKeys, context: zmq.Context) -> None:
+    def __init__(self, allowed: AllowedKeys, context: zmq.Context) -> None:
         super().__init__(context, log=logging.getLogger("collector.auth"))
         self._client_keys = allowed
-        self._address = "?"
         self._reported: set[str] = set()
 
     async def handle_zap_message(self, msg: list[bytes]) -> None:
         # ZAP request frames: version, request id, domain, address, identity, mechanism, ...
-        self._address = msg[3].decode("utf-8", "replace") if len(msg) > 3 else "?"
+        _peer_address.set(msg[3].decode("utf-8", "replace") if len(msg) > 3 else "?")
         await super().handle_zap_message(msg)
 
     def callback(self, domain: str, key: bytes) -> bool:
-        """The credentials-provider hook: is this client's z85 public ``key`` allowed?"""
-        if key in self._client_keys.current():
-            return True
-        if self._address not in self._reported:
-            self._reported.add(self._address)
-            log.warning(
-                "refused a client from %s: its public key %s is not in %s "
-                "(further refusals from that address are only counted)",
-                self._address,
-                key.decode("ascii", "replace"),
-                self._client_keys.directory,
-            )
+        """The credentials-provider hook: is this client's z85 public ``key`` allowed?
+        Never raises: an unexpected error refuses the client and is logged."""
+        try:
+            if key in self._client_keys.current():
+                return True
+            self._report(_peer_address.get(), key)
+        except Exception as exc:  # the authenticator thread must survive anything
+            log.error("refused a client: checking its key failed: %r", exc)
         return False
+
+    def _report(self, address: str, key: bytes) -> None:
+        if address in self._reported or len(self._reported) > MAX_REPORTED_ADDRESSES:
+            return
+        self._reported.add(address)
+        if len(self._reported) > MAX_REPORTED_ADDRESSES:
+            log.warning(
+                "refusals from more than %d addresses: the rest are only counted",
+                MAX_REPORTED_ADDRESSES,
+            )
+            return
+        log.warning(
+            "refused a client from %s: its public key %s is not in %s "
+            "(further refusals from that address are only counted)",
+            address,
+            key.decode("ascii", "replace"),
+            self._client_keys.directory,
+        )

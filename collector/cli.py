@@ -220,6 +220,7 @@ def _usage_error(message: str) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
+    from collector.keys import KeyFileError
     from collector.receive import BindError
     from collector.service import Collector, build_runners
 
@@ -246,22 +247,28 @@ def run_collect(args: argparse.Namespace) -> int:
         return 1
     try:
         collector = Collector(config, registry, runners)
-    except (BindError, ValueError) as exc:
+    except (BindError, KeyFileError) as exc:
         return _usage_error(str(exc))
     return collector.run()
 
 
 def run_keys(args: argparse.Namespace) -> int:
     """``hotprobe keys generate NAME``: exit status 2 if the key pair exists already."""
-    from collector.keys import generate
+    from collector.keys import generate, loose_permissions
 
     try:
         public, secret = generate(args.dir, args.name)
-    except OSError as exc:  # FileExistsError among them
+    except (OSError, ValueError) as exc:  # FileExistsError among them
         print(f"hotprobe keys: error: {exc}", file=sys.stderr)
         return 2
     print(f"public key (copy it where it is needed): {public}")
     print(f"secret key (owner-only; keep it here):  {secret}")
+    if loose_permissions(secret.parent):
+        print(
+            f"hotprobe keys: note: others can list {secret.parent}; the secret key file itself "
+            "is owner-only",
+            file=sys.stderr,
+        )
     return 0
 
 

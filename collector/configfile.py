@@ -161,13 +161,7 @@ def build(
     for option, value in {**file_values, **cli_values}.items():
         attribute, _ = OPTIONS[option]
         settings[attribute] = _convert(option, value, f"option --{option}")
-    config = CollectorConfig(**settings)
-    if (config.curve_secret_key is None) != (config.curve_clients is None):
-        raise ConfigError(
-            "--curve-secret-key and --curve-clients go together: the collector's secret key "
-            "file and the directory of the client public keys it allows"
-        )
-    return config
+    return CollectorConfig(**settings)
 
 
 def _convert(option: str, value: Any, where: str) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -17,12 +17,11 @@ log = logging.getLogger("collector")
 
 _EVENTS = (
     zmq.EVENT_ACCEPTED
-    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_HANDSHAKE_SUCCEEDED
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    | zmq.EVENT_DISCONNECTED
 )
-_HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 _PROTOCOL_ERRORS = {
     zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: "CURVE is used on one side only",
     zmq.PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: "its handshake does not decrypt (a wrong server key?)",
@@ -31,11 +30,22 @@ _PROTOCOL_ERRORS = {
 
 @dataclass
 class _Watched:
+    """One bound socket's connections, by file descriptor. libzmq reports a handshake's
+    outcome without its descriptor; the socket's events come in order, so it belongs to the
+    oldest connection still shaking hands."""
+
     kind: str
     endpoint: str
     fan_in: str
     monitor: zmq.Socket
-    peers: set[int]
+    handshaking: list[int] = field(default_factory=list)
+    peers: set[int] = field(default_factory=set)  # handshake done: sending
+    refused: set[int] = field(default_factory=set)  # handshake failed: about to disconnect
+
+    def handshake_done(self, into: set[int]) -> None:
+        """The oldest connection shaking hands moves ``into`` peers or refused."""
+        if self.handshaking:
+            into.add(self.handshaking.pop(0))
 
 
 class PeerMonitor:
@@ -48,7 +58,7 @@ class PeerMonitor:
         self, sockets: list[tuple[zmq.Socket, str, str, str]], max_message_size: int
     ) -> None:
         self.pair_peers_cut_off = 0  # second processes connected to a PAIR endpoint
-        self.refused = 0  # connections whose handshake failed: not allowed, or no CURVE
+        self.refused = 0  # connections refused at the handshake: a key not allowed, no CURVE
         self._reported: set[tuple[str, str]] = set()  # (endpoint, reason) logged once
         self.max_message_size = max_message_size
         self._sockets = [sock for sock, *_ in sockets]
@@ -56,7 +66,7 @@ class PeerMonitor:
         self._poller = zmq.Poller()
         for sock, kind, endpoint, fan_in in sockets:
             monitor = sock.get_monitor_socket(_EVENTS)
-            self._watched[monitor] = _Watched(kind, endpoint, fan_in, monitor, set())
+            self._watched[monitor] = _Watched(kind, endpoint, fan_in, monitor)
             self._poller.register(monitor, zmq.POLLIN)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="peer-monitor", daemon=True)
@@ -83,6 +93,8 @@ class PeerMonitor:
     def _handle(self, watched: _Watched, message: dict) -> None:
         event, value = message["event"], message["value"]  # a file descriptor, or an error
         if event == zmq.EVENT_ACCEPTED:
+            watched.handshaking.append(value)
+        elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             if watched.kind == PAIR and watched.peers:
                 self.pair_peers_cut_off += 1
                 log.warning(
@@ -93,15 +105,14 @@ class PeerMonitor:
                     watched.endpoint,
                     watched.fan_in,
                 )
-            watched.peers.add(value)
+            watched.handshake_done(into=watched.peers)
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self.refused += 1  # logged with the peer's address by collector.auth
-        elif event in _HANDSHAKE_FAILED:
+            watched.handshake_done(into=watched.refused)
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
             self.refused += 1
-            if event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-                reason = f"the connection broke during the handshake (errno {value})"
-            else:
-                reason = _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}")
+            watched.handshake_done(into=watched.refused)
+            reason = _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}")
             if (watched.endpoint, reason) not in self._reported:
                 self._reported.add((watched.endpoint, reason))
                 log.warning(
@@ -111,11 +122,16 @@ class PeerMonitor:
                     reason,
                 )
         elif event == zmq.EVENT_DISCONNECTED:
-            watched.peers.discard(value)
-            if watched.kind == PAIR:
-                log.info(
-                    "peer on %s disconnected (it closed, or sent a message over "
-                    "--max-message-size %d bytes)",
-                    watched.endpoint,
-                    self.max_message_size,
-                )
+            if value in watched.handshaking:
+                watched.handshaking.remove(value)  # gone before its handshake ended
+            elif value in watched.refused:
+                watched.refused.discard(value)
+            elif value in watched.peers:
+                watched.peers.discard(value)
+                if watched.kind == PAIR:
+                    log.info(
+                        "peer on %s disconnected (it closed, or sent a message over "
+                        "--max-message-size %d bytes)",
+                        watched.endpoint,
+                        self.max_message_size,
+                    )

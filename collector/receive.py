@@ -43,16 +43,18 @@ class Receiver:
         for kind, endpoints in ((zmq.PAIR, pair_endpoints), (zmq.PULL, fan_in_endpoints)):
             for endpoint in endpoints:
                 sock = self.context.socket(kind)
-                sock.setsockopt(zmq.LINGER, 0)
-                sock.setsockopt(zmq.RCVHWM, 100_000)
-                sock.setsockopt(zmq.MAXMSGSIZE, max_message_size)
-                if curve is not None:
-                    curve.secure(sock)
                 try:
+                    sock.setsockopt(zmq.LINGER, 0)
+                    sock.setsockopt(zmq.RCVHWM, 100_000)
+                    sock.setsockopt(zmq.MAXMSGSIZE, max_message_size)
+                    if curve is not None:
+                        curve.secure(sock)
                     sock.bind(endpoint)
-                except zmq.ZMQError as exc:
+                except BaseException as exc:
                     sock.close(linger=0)
                     self.close()
+                    if not isinstance(exc, zmq.ZMQError):
+                        raise
                     raise BindError(
                         f"cannot bind {endpoint}: {exc} "
                         "(endpoints look like tcp://127.0.0.1:5556 or ipc:///tmp/hotprobe)"

@@ -75,8 +75,9 @@ class Collector:
         self._stop = threading.Event()
         self._processors = self._event_processors()
         curve = None
-        if config.curve_secret_key and config.curve_clients:
+        if config.curve_secret_key is not None or config.curve_clients is not None:
             curve = CurveServer(config.curve_secret_key, config.curve_clients)
+        self.curve = curve
         self.receiver = Receiver(
             config.bind, config.fan_in_endpoints, config.max_message_size, curve
         )
@@ -101,6 +102,9 @@ class Collector:
         self.monitor.start()
         _tune_garbage_collector()
         listening = ", ".join(f"{endpoint} ({kind})" for kind, endpoint in self.receiver.endpoints)
+        if self.curve is not None:
+            keys = self.curve.client_keys
+            listening += f" with CURVE, {len(keys.current())} client keys in {keys.directory}"
         log.info(
             "listening on %s; sinks: %s",
             listening,

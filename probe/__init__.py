@@ -19,6 +19,7 @@ every call into a no-op. The probe never imports the collector; they share the w
 from __future__ import annotations
 
 import atexit
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -57,8 +58,8 @@ def configure(
     enabled: bool | None = None,
     run: str | None = None,
     exit_timeout: float | None = None,
-    server_key: str | None = None,
-    client_key: str | None = None,
+    server_key: str | os.PathLike | None = None,
+    client_key: str | os.PathLike | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -70,6 +71,7 @@ def configure(
     (and how long a send waits for another thread's use of the socket). ``server_key`` (the
     collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
+    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
     """
     changes = {
         key: value
@@ -89,6 +91,10 @@ def configure(
     if "socket" in changes and changes["socket"] not in _settings.SOCKET_KINDS:
         raise ValueError(f"socket must be one of {_settings.SOCKET_KINDS}, not {socket!r}")
     new = replace(_settings.settings, **changes)
+    if new.server_key and ("server_key" in changes or "client_key" in changes):
+        from probe._curve import client_keys
+
+        client_keys(new.server_key, new.client_key)  # a bad key file raises here, not later
     for key, value in vars(new).items():  # settings is shared by reference: update in place
         setattr(_settings.settings, key, value)
     transport.reconfigure(_settings.settings)

@@ -49,8 +49,8 @@ class Settings:
     enabled: bool = True
     run: str = field(default_factory=_new_run_id)
     exit_timeout: float = 0.5
-    server_key: str | None = None  # the collector's public key (z85) or its .key file
-    client_key: str | None = None  # this client's .key_secret file
+    server_key: str | os.PathLike | None = None  # the collector's public key (z85) or .key file
+    client_key: str | os.PathLike | None = None  # this client's .key_secret file
 
     @property
     def fan_in_endpoint(self) -> str:

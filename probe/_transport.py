@@ -95,7 +95,14 @@ class Transport:
     def _open(self) -> Any:
         if self._broken or self._closed:
             return None
+        try:
+            keys = self._curve_keys()
+        except ValueError as exc:
+            self._broken = True
+            self.warn_once(f"CURVE keys unusable, sending nothing: {exc}")
+            return None
         context = None
+        kind, endpoint = "push", self.settings.fan_in_endpoint
         try:
             import zmq
 
@@ -104,16 +111,17 @@ class Transport:
             sock = context.socket(zmq.PAIR if kind == "pair" else zmq.PUSH)
             sock.setsockopt(zmq.LINGER, int(self.settings.exit_timeout * 1000))
             sock.setsockopt(zmq.SNDHWM, SEND_HWM)
-            if self.settings.server_key:
+            if keys is not None:
                 from probe._curve import secure
 
-                secure(sock, self.settings.server_key, self.settings.client_key)
+                secure(sock, keys)
             sock.connect(endpoint)
         except Exception as exc:
             self._broken = True
             if context is not None:
                 context.destroy(linger=0)
-            self.warn_once(f"cannot connect to {self.settings.endpoint!r}: {exc!r}")
+            self._claim.release()
+            self.warn_once(f"cannot connect to {endpoint!r}: {exc!r}")
             return None
         self._context, self._socket, self.kind, self.endpoint = context, sock, kind, endpoint
         if self.on_open is not None:
@@ -122,6 +130,17 @@ class Transport:
             except Exception as exc:
                 self.warn_once(f"cannot install exit hooks: {exc!r}")
         return sock
+
+    def _curve_keys(self) -> tuple[bytes, bytes, bytes] | None:
+        """The CURVE keys to connect with, or None without a server key. Raises ValueError."""
+        s = self.settings
+        if not s.server_key:
+            if s.client_key:
+                self.warn_once("client_key is set but server_key is not: sending unencrypted")
+            return None
+        from probe._curve import client_keys
+
+        return client_keys(s.server_key, s.client_key)
 
     def _wait(self) -> float:
         """How long to wait for the lock: ``exit_timeout``, or what is left before the deadline."""

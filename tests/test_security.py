@@ -1,4 +1,4 @@
-"""Across machines, safely: CURVE keys, refusals, wide binds, reconnects."""
+"""Across machines, safely: CURVE keys, refusals, wide binds, reconnects by host name."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from collector.endpoints import free_tcp_endpoint
+from collector.keys import generate
 from tests.conftest import read_jsonl, run_python, wait_for
 
 EMIT = """
@@ -20,6 +24,21 @@ EMIT = """
         probe.emit("secure", i=i)
 """
 
+#: Emits every 10 ms until the file named by argv[1] exists; prints its stats at the end.
+SENDER = """
+import json, os, sys, time
+import probe
+down, up = sys.argv[2:4] if len(sys.argv) > 3 else ("", "")
+i = while_down = 0
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline and not os.path.exists(sys.argv[1]):
+    probe.emit(os.environ.get("NAME", "beat"), i=i)
+    i += 1
+    if down and os.path.exists(down) and not os.path.exists(up):
+        while_down += 1
+    time.sleep(0.01)
+print(json.dumps({"sent": probe.stats()["sent"], "while_down": while_down}))
+"""
 
 HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
 
@@ -30,170 +49,62 @@ def hotprobe(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def make_keys(tmp_path):
-    keys = tmp_path / "keys"
-    clients = tmp_path / "clients"
+def make_keys(tmp_path: Path) -> tuple[Path, Path]:
+    """Key pairs for collector, alice and mallory; only alice's public key is allowed."""
+    keys, clients = tmp_path / "keys", tmp_path / "clients"
     for name in ("collector", "alice", "mallory"):
-        assert hotprobe("keys", "generate", name, "--dir", str(keys)).returncode == 0
+        generate(keys, name)
     clients.mkdir()
     (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
     return keys, clients
 
 
-def test_generated_keys_are_owner_only(tmp_path):
-    result = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path / "k"))
-    assert result.returncode == 0, result.stderr
-    secret = tmp_path / "k" / "node1.key_secret"
-    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-    assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o700
-    assert str(tmp_path / "k" / "node1.key") in result.stdout
-    again = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path / "k"))
-    assert again.returncode == 2 and "exists" in again.stderr
+def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args, **kwargs):
+    return start_collector(
+        "--interval", "0", "--sink", f"file:{out}",
+        "--curve-secret-key", str(keys / "collector.key_secret"),
+        "--curve-clients", str(clients),
+        *args,
+        **kwargs,
+    )  # fmt: skip
 
 
-def test_unusable_curve_options_stop_the_collector_before_it_binds(tmp_path):
-    keys, clients = make_keys(tmp_path)
-    port = free_tcp_endpoint()
-    cases = {
-        ("--curve-secret-key", str(keys / "collector.key_secret")): "go together",
-        ("--curve-clients", str(clients)): "go together",
-        (
-            "--curve-secret-key",
-            str(keys / "collector.key"),
-            "--curve-clients",
-            str(clients),
-        ): "holds no secret key",
-        (
-            "--curve-secret-key",
-            str(keys / "missing.key_secret"),
-            "--curve-clients",
-            str(clients),
-        ): "cannot read --curve-secret-key",
-        (
-            "--curve-secret-key",
-            str(keys / "collector.key_secret"),
-            "--curve-clients",
-            str(tmp_path / "nowhere"),
-        ): "is not a directory",
-    }
-    for args, message in cases.items():
-        result = hotprobe("collect", "--bind", port, "--sink", "stdout", *args)
-        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
-        assert result.stderr.count("\n") == 1, result.stderr  # one line: what is wrong
+def latest_refused(collector) -> int:
+    """``refused=`` in the newest stats line (0 until it appears)."""
+    counts = re.findall(r"refused=(\d+)", collector.stderr)
+    return int(counts[-1]) if counts else 0
 
 
-def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
-    keys, clients = make_keys(tmp_path)
-    out = tmp_path / "events.jsonl"
-    collector = start_collector(
-        "--interval",
-        "0",
-        "--sink",
-        f"file:{out}",
-        "--curve-secret-key",
-        str(keys / "collector.key_secret"),
-        "--curve-clients",
-        str(clients),
-    )
-    server_key = str(keys / "collector.key")
-    allowed = run_python(
-        EMIT,
-        collector.endpoint,
-        HOTPROBE_SERVER_KEY=server_key,
-        HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
-    )
-    assert allowed.returncode == 0, allowed.stderr
-    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
-
-    for _ in range(2):  # the same peer address twice: logged once, counted twice
-        wrong_key = run_python(
-            EMIT.replace('"secure"', '"intruder"'),
-            collector.endpoint,
-            HOTPROBE_SERVER_KEY=server_key,
-            HOTPROBE_CLIENT_KEY=str(keys / "mallory.key_secret"),
-        )
-        assert wrong_key.returncode == 0, wrong_key.stderr
-    wrong_server = run_python(
-        EMIT.replace('"secure"', '"misdirected"'),
-        collector.endpoint,
-        HOTPROBE_SERVER_KEY=str(keys / "mallory.key"),
-        HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
-    )
-    assert wrong_server.returncode == 0, wrong_server.stderr
-    no_key = run_python(EMIT.replace('"secure"', '"plain"'), collector.endpoint)
-    assert no_key.returncode == 0, no_key.stderr
-    assert wait_for(lambda: "refused a connection" in collector.stderr), collector.stderr
-    assert collector.stop() == 0
-    names = {e["probe"] for e in read_jsonl(out)}
-    assert names == {"secure"}
-    refused = int(re.search(r"refused=(\d+)", collector.stderr).group(1))
-    assert refused >= 4, collector.stderr
-    assert collector.stderr.count("refused a client from 127.0.0.1") == 1, collector.stderr
-
-
-def test_wide_bind_without_keys_warns(tmp_path, start_collector):
-    port = free_tcp_endpoint().rpartition(":")[2]
-    collector = start_collector(
-        "--sink", f"file:{tmp_path / 'e.jsonl'}", endpoint=f"tcp://0.0.0.0:{port}"
-    )
-    assert "without authentication" in collector.stderr
-    assert collector.stop() == 0
-
-
-SENDER = """
-import json, os, sys, time
-import probe
-worst, i, deadline = 0.0, 0, time.monotonic() + 60
-while time.monotonic() < deadline and not os.path.exists(sys.argv[1]):
-    started = time.perf_counter()
-    probe.emit("beat", i=i)
-    worst = max(worst, time.perf_counter() - started)
-    i += 1
-    time.sleep(0.005)
-print(json.dumps({"worst_send": worst, "sent": probe.stats()["sent"]}))
-"""
-
-
-def test_probe_reconnects_when_the_collector_restarts(tmp_path, start_collector):
-    """Pointed at a host name, the probe finds a restarted collector by itself; while there is
-    none, no send waits for it."""
-    out = tmp_path / "events.jsonl"
-    first = start_collector("--interval", "0", "--sink", f"file:{out}")
-    port = first.endpoint.rpartition(":")[2]
-    stop_file = tmp_path / "stop"
+def probe_env(endpoint: str, **variables: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["HOTPROBE_ENDPOINT"] = f"tcp://localhost:{port}"
-    sender = subprocess.Popen(
-        [sys.executable, "-c", SENDER, str(stop_file)], env=env, stdout=subprocess.PIPE, text=True
+    return dict(env, HOTPROBE_ENDPOINT=endpoint, **variables)
+
+
+def keyed(keys: Path, client: str, server: str = "collector") -> dict[str, str]:
+    return {
+        "HOTPROBE_SERVER_KEY": str(keys / f"{server}.key"),
+        "HOTPROBE_CLIENT_KEY": str(keys / f"{client}.key_secret"),
+    }
+
+
+def start_sender(tmp_path: Path, env: dict[str, str], *markers: Path) -> tuple:
+    """A probe process emitting until its stop file exists: ``(process, stop_file)``."""
+    stop = tmp_path / f"stop-{time.monotonic_ns()}"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SENDER, str(stop), *map(str, markers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    down_for = 2.0
-    try:
-        assert wait_for(lambda: len(read_jsonl(out)) > 20), first.stderr
-        assert first.stop() == 0
-        before = len(read_jsonl(out))
-        time.sleep(down_for)
-        second = start_collector(
-            "--interval", "0", "--sink", f"file:{out}", endpoint=first.endpoint
-        )
-        assert wait_for(lambda: len(read_jsonl(out)) > before + 20), second.stderr
-        stop_file.touch()
-        report = json.loads(sender.communicate(timeout=30)[0])
-        assert sender.returncode == 0
-        assert second.stop() == 0
-    finally:
-        sender.kill()
-    beats = [e["data"]["i"] for e in read_jsonl(out)]
-    assert beats == sorted(beats)
-    assert beats[-1] > before
-    assert report["worst_send"] < down_for  # no send waited for the collector to come back
+    return process, stop
 
 
-RANK = """
-import os, probe
-for step in probe.iterate(range(50), "rank"):
-    probe.emit("rank-step", rank=int(os.environ["RANK"]), step=step)
-print(probe.stats()["socket"])
-"""
+def finish(sender: tuple) -> dict:
+    process, stop = sender
+    stop.touch()
+    output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0
+    return json.loads(output)
 
 
 def reachable_host_name() -> tuple[str, dict[str, str]]:
@@ -207,32 +118,192 @@ def reachable_host_name() -> tuple[str, dict[str, str]]:
     return name, {}
 
 
+def test_generated_keys_are_owner_only(tmp_path):
+    result = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path / "etc" / "k"))
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "etc" / "k"
+    assert stat.S_IMODE((folder / "node1.key_secret").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "node1.key").stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "etc").stat().st_mode) & 0o005  # parents stay readable
+    assert str(folder / "node1.key") in result.stdout
+    again = hotprobe("keys", "generate", "node1", "--dir", str(folder))
+    assert again.returncode == 2 and "exists" in again.stderr
+    bad_name = hotprobe("keys", "generate", "../node2", "--dir", str(folder))
+    assert bad_name.returncode == 2 and "key name" in bad_name.stderr
+
+
+def test_a_key_directory_others_can_list_is_pointed_out(tmp_path):
+    tmp_path.chmod(0o755)
+    result = hotprobe("keys", "generate", "node1", "--dir", str(tmp_path))
+    assert result.returncode == 0
+    assert "others can list" in result.stderr
+    assert stat.S_IMODE((tmp_path / "node1.key_secret").stat().st_mode) == 0o600
+
+
+def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
+    import zmq
+    import zmq.auth
+
+    from probe._curve import KeyFileError, read_keypair
+
+    generate(tmp_path, "node1")
+    public, secret = zmq.auth.load_certificate(str(tmp_path / "node1.key_secret"))
+    assert zmq.curve_public(secret) == public
+    assert read_keypair(tmp_path / "node1.key_secret") == (public, secret)
+    text = (tmp_path / "node1.key_secret").read_text()
+    (tmp_path / "truncated.key_secret").write_text(text.replace(secret.decode(), "abc"))
+    with pytest.raises(KeyFileError, match="malformed key"):
+        read_keypair(tmp_path / "truncated.key_secret")
+    generate(tmp_path, "other")
+    other, _ = zmq.auth.load_certificate(str(tmp_path / "other.key"))
+    (tmp_path / "mixed.key_secret").write_text(text.replace(public.decode(), other.decode()))
+    with pytest.raises(KeyFileError, match="does not belong"):
+        read_keypair(tmp_path / "mixed.key_secret")
+
+
+def test_unusable_curve_options_stop_the_collector_before_it_binds(tmp_path):
+    keys, clients = make_keys(tmp_path)
+    truncated = tmp_path / "truncated.key_secret"
+    truncated.write_text((keys / "collector.key_secret").read_text()[:-20])
+    secret, port = str(keys / "collector.key_secret"), free_tcp_endpoint()
+    cases = {
+        ("--curve-secret-key", secret): "go together",
+        ("--curve-clients", str(clients)): "go together",
+        ("--curve-secret-key", str(keys / "collector.key")): "holds no secret key",
+        ("--curve-secret-key", str(keys / "missing.key_secret")): "no such key file",
+        ("--curve-secret-key", str(truncated)): "malformed key",
+    }
+    for args, message in cases.items():
+        if "--curve-clients" not in args and message != "go together":
+            args = (*args, "--curve-clients", str(clients))
+        result = hotprobe("collect", "--bind", port, "--sink", "stdout", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr  # one line: what is wrong
+    nowhere = ("--curve-secret-key", secret, "--curve-clients", str(tmp_path / "nowhere"))
+    result = hotprobe("collect", "--bind", port, "--sink", "stdout", *nowhere)
+    assert result.returncode == 2 and "is not a directory" in result.stderr
+
+
+def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
+    keys, clients = make_keys(tmp_path)
+    out = tmp_path / "events.jsonl"
+    collector = curve_collector(start_collector, keys, clients, out, "--stats-interval", "0.2")
+    assert "with CURVE, 1 client keys in" in collector.stderr
+    allowed = run_python(EMIT, collector.endpoint, **keyed(keys, "alice"))
+    assert allowed.returncode == 0, allowed.stderr
+    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
+
+    refusals = {  # each kept sending until the collector has said why it refused it
+        "refused a client from 127.0.0.1": keyed(keys, "mallory"),
+        "its handshake does not decrypt": keyed(keys, "alice", server="mallory"),
+        "CURVE is used on one side only": {},
+    }
+    for line, variables in refusals.items():
+        env = probe_env(collector.endpoint, NAME="intruder", **variables)
+        sender = start_sender(tmp_path, env)
+        assert wait_for(lambda line=line: line in collector.stderr), collector.stderr
+        finish(sender)
+    time.sleep(0.5)  # the last stats line has every refusal so far
+    so_far = latest_refused(collector)
+    assert so_far >= 3, collector.stderr
+    again = start_sender(tmp_path, probe_env(collector.endpoint, **keyed(keys, "mallory")))
+    assert wait_for(lambda: latest_refused(collector) > so_far), collector.stderr
+    finish(again)
+    assert collector.stop() == 0
+    assert {e["probe"] for e in read_jsonl(out)} == {"secure"}
+    assert collector.stderr.count("refused a client from 127.0.0.1") == 1, collector.stderr
+    assert collector.stderr.count("peer on") == 1  # alice's; refused connections were no peers
+    assert "a second process connected" not in collector.stderr
+
+
+def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_collector):
+    """A key file added, replaced in place or removed decides the next connection; a file
+    that is not a key is left out and named, and the other keys still count."""
+    keys, clients = make_keys(tmp_path)
+    (clients / "alice.key").unlink()
+    (clients / "notes.key").write_text("not a key\n")
+    out = tmp_path / "events.jsonl"
+    collector = curve_collector(start_collector, keys, clients, out)
+    assert "no client keys in" in collector.stderr
+    assert "client key left out" in collector.stderr and "notes.key" in collector.stderr
+
+    def attempt(client: str, name: str) -> bool:
+        """Did a fresh process with ``client``'s keys get its 20 events in?"""
+        code = EMIT.replace('"secure"', f'"{name}"')
+        assert run_python(code, collector.endpoint, **keyed(keys, client)).returncode == 0
+        arrived = lambda: sum(e["probe"] == name for e in read_jsonl(out)) == 20  # noqa: E731
+        return wait_for(arrived, timeout=3)
+
+    assert not attempt("alice", "before")
+    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
+    assert attempt("alice", "added")
+    (clients / "alice.key").write_bytes((keys / "mallory.key").read_bytes())  # in place
+    assert attempt("mallory", "replaced") and not attempt("alice", "replaced-alice")
+    (clients / "alice.key").unlink()
+    assert not attempt("mallory", "removed")
+    assert collector.stop() == 0
+    assert {e["probe"] for e in read_jsonl(out)} == {"added", "replaced"}
+
+
+def test_wide_bind_without_keys_warns(tmp_path, start_collector):
+    port = free_tcp_endpoint().rpartition(":")[2]
+    collector = start_collector(
+        "--sink", f"file:{tmp_path / 'e.jsonl'}", endpoint=f"tcp://0.0.0.0:{port}"
+    )
+    assert "without authentication" in collector.stderr
+    assert collector.stop() == 0
+
+
+def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, start_collector):
+    """A probe on another node (a host name, the fan-in socket, CURVE) finds a restarted
+    collector by itself, and its loop keeps going while there is none."""
+    keys, clients = make_keys(tmp_path)
+    out = tmp_path / "events.jsonl"
+    port = int(free_tcp_endpoint().rpartition(":")[2])
+    bind = f"tcp://0.0.0.0:{port}"
+    first = curve_collector(start_collector, keys, clients, out, endpoint=bind)
+    host, extra = reachable_host_name()
+    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"))
+    down, up = tmp_path / "down", tmp_path / "up"
+    sender = start_sender(tmp_path, env, down, up)
+    try:
+        assert wait_for(lambda: len(read_jsonl(out)) > 20), first.stderr
+        assert first.stop() == 0
+        down.touch()
+        before = len(read_jsonl(out))
+        time.sleep(2.0)
+        second = curve_collector(start_collector, keys, clients, out, endpoint=bind)
+        up.touch()
+        assert wait_for(lambda: len(read_jsonl(out)) > before + 20), second.stderr
+        report = finish(sender)
+        assert second.stop() == 0
+    finally:
+        sender[0].kill()
+    beats = [e["data"]["i"] for e in read_jsonl(out)]
+    assert beats == sorted(beats)
+    assert report["while_down"] >= 10  # the loop went on: no send waited for the collector
+
+
+RANK = """
+import os, probe
+for step in probe.iterate(range(50), "rank"):
+    probe.emit("rank-step", rank=int(os.environ["RANK"]), step=step)
+print(probe.stats()["socket"])
+"""
+
+
 def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_collector):
     """The cluster case: a collector bound to every interface with CURVE, and several ranks
     pointed at its host name, which use the fan-in socket since it is not a loopback name."""
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
     port = int(free_tcp_endpoint().rpartition(":")[2])
-    collector = start_collector(
-        "--interval",
-        "0",
-        "--sink",
-        f"file:{out}",
-        "--curve-secret-key",
-        str(keys / "collector.key_secret"),
-        "--curve-clients",
-        str(clients),
-        endpoint=f"tcp://0.0.0.0:{port}",
+    collector = curve_collector(
+        start_collector, keys, clients, out, endpoint=f"tcp://0.0.0.0:{port}"
     )
     host, extra = reachable_host_name()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env.update(
-        extra,
-        HOTPROBE_ENDPOINT=f"tcp://{host}:{port}",
-        HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
-        HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
-        HOTPROBE_RUN="job-42",
-    )
+    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"), HOTPROBE_RUN="j42")
     ranks = [
         subprocess.Popen(
             [sys.executable, "-c", RANK],
@@ -251,34 +322,7 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
     assert "without authentication" not in collector.stderr
     assert "refused=" not in collector.stderr
     events = read_jsonl(out)
-    assert {e["run"] for e in events} == {"job-42"}
+    assert {e["run"] for e in events} == {"j42"}
     assert {e["data"]["rank"] for e in steps()} == {0, 1, 2, 3}
     assert len({e["pid"] for e in events}) == 4
     assert {e["event"] for e in events if e["probe"] == "rank"} >= {"start", "end"}
-
-
-def test_a_key_added_to_the_clients_directory_is_let_in_without_a_restart(
-    tmp_path, start_collector
-):
-    keys, clients = make_keys(tmp_path)
-    (clients / "alice.key").unlink()
-    out = tmp_path / "events.jsonl"
-    collector = start_collector(
-        "--interval", "0", "--sink", f"file:{out}",
-        "--curve-secret-key", str(keys / "collector.key_secret"),
-        "--curve-clients", str(clients),
-    )  # fmt: skip
-    assert "no client keys in" in collector.stderr
-    alice = {
-        "HOTPROBE_SERVER_KEY": str(keys / "collector.key"),
-        "HOTPROBE_CLIENT_KEY": str(keys / "alice.key_secret"),
-    }
-    assert (
-        run_python(EMIT.replace('"secure"', '"early"'), collector.endpoint, **alice).returncode == 0
-    )
-    assert wait_for(lambda: "refused a client" in collector.stderr), collector.stderr
-    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
-    assert run_python(EMIT, collector.endpoint, **alice).returncode == 0
-    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
-    assert collector.stop() == 0
-    assert {e["probe"] for e in read_jsonl(out)} == {"secure"}
