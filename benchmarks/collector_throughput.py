@@ -8,11 +8,13 @@ writes) from a sender process over PAIR on loopback to, in turn:
   (a) a bare PAIR receive loop that only calls ``orjson.loads``;
   (b) the collector, ``--interval 0.1``, into a sink that discards (registered here as a
       plugin, exactly as a third-party sink is);
-  (c) the collector, ``--interval 0``, into the ``file:`` sink.
+  (c) the collector, ``--interval 0``, into the ``file:`` sink;
+  (d) as (b), with CURVE: the sender encrypts with an allowed client key.
 
 Each rate is events / (last event handled - first event sent), where handled is parsed for
 (a), dispatched for (b) and written to the file for (c); the figures are medians of
-the repeats, and the ratios are (b)/(a) and (c)/(a) (goals: >= 0.5 and >= 0.3). Then the
+the repeats, and the ratios are (b)/(a), (c)/(a) and (d)/(a) (goals: >= 0.5 and >= 0.3 for
+(b) and (c)). Then the
 collector of (b) receives ``--rss-events`` freshly generated events and reports its resident
 memory at every million and its peak (goal: flat, under 150 MB).
 """
@@ -77,11 +79,16 @@ def write_events(path: Path, count: int, step: float) -> None:
 
 
 # -- the processes -------------------------------------------------------------------------
-def send_file(endpoint: str, path: str) -> None:
-    """Send every line of ``path`` as one message; print the time of the first send."""
+def send_file(endpoint: str, path: str, keys: str = "") -> None:
+    """Send every line of ``path`` as one message; print the time of the first send. With
+    ``keys`` (the directory ``make_keys`` filled), as an allowed CURVE client."""
     messages = Path(path).read_bytes().splitlines()
     sock = zmq.Context().socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
+    if keys:
+        from probe._curve import client_keys, secure
+
+        secure(sock, client_keys(f"{keys}/collector.key", f"{keys}/sender.key_secret"))
     sock.connect(endpoint)
     send = sock.send
     started = time.time()
@@ -132,10 +139,24 @@ def register_sinks(register):
     register("discard", DiscardSink, description="drops every event (benchmark only)")
 
 
-def run_collector(endpoint: str, count: int, interval: float, sink: str, workdir: str) -> None:
-    """(b), (c) and the memory run: an in-process collector, stopped once ``count`` events
-    were received and dispatched, and (except for the discard sink, which writes nothing)
-    every kept one was written by its sink."""
+def make_keys(workdir: str) -> str:
+    """Key pairs for the collector and the sender, the sender's allowed; their directory."""
+    from collector.keys import generate
+
+    keys = os.path.join(workdir, "keys")
+    generate(keys, "collector")
+    generate(keys, "sender")
+    os.makedirs(os.path.join(keys, "clients"))
+    os.link(os.path.join(keys, "sender.key"), os.path.join(keys, "clients", "sender.key"))
+    return keys
+
+
+def run_collector(
+    endpoint: str, count: int, interval: float, sink: str, workdir: str, keys: str = ""
+) -> None:
+    """(b), (c), (d) and the memory run: an in-process collector, stopped once ``count``
+    events were received and dispatched, and (except for the discard sink, which writes
+    nothing) every kept one was written by its sink. With ``keys``, with CURVE."""
     from collector import registry as registry_module
     from collector.config import CollectorConfig
     from collector.service import Collector, build_runners
@@ -145,6 +166,8 @@ def run_collector(endpoint: str, count: int, interval: float, sink: str, workdir
         interval=interval,
         sinks=[sink],
         dead_letter=os.path.join(workdir, "dead-letter.jsonl"),
+        curve_secret_key=f"{keys}/collector.key_secret" if keys else None,
+        curve_clients=f"{keys}/clients" if keys else None,
     )
     registry = registry_module.load(extra_plugins=(sys.modules[__name__],))
     collector = Collector(config, registry, build_runners(registry, config.sinks))
@@ -231,6 +254,8 @@ def main() -> None:
             f"{args.events:,} events, {STREAMS} streams, {args.step * 1000:g} ms apart per stream, "
             f"{size:.0f} bytes each; {args.repeats} repeats; load average {os.getloadavg()}"
         )
+        keys = make_keys(workdir)
+        plain, encrypted = ["_send", events], ["_send", events, keys]
         cases = {
             "(a) bare PAIR + orjson.loads": ["_bare", args.events],
             "(b) collector, --interval 0.1, discard sink": [
@@ -247,12 +272,13 @@ def main() -> None:
                 f"file:{workdir}/out.jsonl",
                 workdir,
             ],
+            "(d) as (b), with CURVE": ["_collector", args.events, 0.1, "discard", workdir, keys],
         }
         rates: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.repeats):
             for name, receiver_args in cases.items():
                 Path(workdir, "out.jsonl").unlink(missing_ok=True)
-                result = measure(receiver_args, ["_send", events])
+                result = measure(receiver_args, encrypted if name.startswith("(d)") else plain)
                 rate = args.events / (result["finished"] - result["started"])
                 rates[name].append(rate)
                 extra = ""
@@ -284,12 +310,12 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
         mode, rest = sys.argv[1], sys.argv[2:]
         if mode == "_send":
-            send_file(rest[0], rest[1])
+            send_file(*rest)
         elif mode == "_send_generated":
             send_generated(rest[0], int(rest[1]), float(rest[2]))
         elif mode == "_bare":
             bare_loop(rest[0], int(rest[1]))
         else:
-            run_collector(rest[0], int(rest[1]), float(rest[2]), rest[3], rest[4])
+            run_collector(rest[0], int(rest[1]), float(rest[2]), *rest[3:])
     else:
         main()
