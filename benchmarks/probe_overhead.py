@@ -198,20 +198,12 @@ def main() -> None:
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
     listening, encrypted, restarting, stopped, silent = (free_tcp_endpoint() for _ in range(5))
-    keys = tempfile.mkdtemp(prefix="hotprobe-bench-keys-")
-    import zmq.auth
+    with tempfile.TemporaryDirectory(prefix="hotprobe-bench-keys-") as keys:
+        import zmq.auth
 
-    server_public, server_secret = zmq.auth.create_certificates(keys, "collector")
-    _, client_secret = zmq.auth.create_certificates(keys, "client")
-    readers = [
-        start_reader(listening),
-        start_reader(stopped),
-        start_reader(encrypted, server_secret),
-    ]
-    readers[1].send_signal(signal.SIGSTOP)
-    restarter = RestartingReader(restarting)
-    curve = {"HOTPROBE_SERVER_KEY": server_public, "HOTPROBE_CLIENT_KEY": client_secret}
-    try:
+        server_public, server_secret = zmq.auth.create_certificates(keys, "collector")
+        _, client_secret = zmq.auth.create_certificates(keys, "client")
+        curve = {"HOTPROBE_SERVER_KEY": server_public, "HOTPROBE_CLIENT_KEY": client_secret}
         settings = {
             "collector attached": dict(base, HOTPROBE_ENDPOINT=listening),
             "collector attached, CURVE": dict(base, HOTPROBE_ENDPOINT=encrypted, **curve),
@@ -220,23 +212,34 @@ def main() -> None:
             "no collector": dict(base, HOTPROBE_ENDPOINT=silent),
             "HOTPROBE_DISABLE=1": dict(base, HOTPROBE_ENDPOINT=silent, HOTPROBE_DISABLE="1"),
         }
-        endpoint_of = {label: env["HOTPROBE_ENDPOINT"] for label, env in settings.items()}
+        readers = [
+            start_reader(listening),
+            start_reader(stopped),
+            start_reader(encrypted, server_secret),
+        ]
+        readers[1].send_signal(signal.SIGSTOP)
         results = {}
-        for label, env in settings.items():
-            restarts_before = restarter.restarts
-            results[label] = run_setting(label, args, env)
-            results[label]["restarts"] = restarter.restarts - restarts_before
-    finally:
-        restarter.stop()
-        for reader in readers:
-            reader.send_signal(signal.SIGCONT)
-            reader.kill()
-            reader.wait()
+        try:
+            for label, env in settings.items():
+                if env["HOTPROBE_ENDPOINT"] != restarting:
+                    results[label] = run_setting(label, args, env)
+                    continue
+                restarter = RestartingReader(restarting)  # only while this setting runs
+                try:
+                    results[label] = run_setting(label, args, env)
+                finally:
+                    restarter.stop()
+                results[label]["restarts"] = restarter.restarts
+        finally:
+            for reader in readers:
+                reader.send_signal(signal.SIGCONT)
+                reader.kill()
+                reader.wait()
 
     print(f"n={args.n} iterations per loop, medians of {args.repeats} repeats, ns per iteration")
     for label, times in results.items():
         print(f"\n[{label}]  bare loop {times['bare'] * 1e9:.1f} ns, events sent {times['sent']}")
-        if endpoint_of[label] == restarting:
+        if "restarts" in times:
             print(f"  the collector was restarted {times['restarts']} times meanwhile")
         for key, (ours, theirs, ratio) in ratios(times).items():
             verdict = "ok" if ratio <= GOALS[key] else "OVER GOAL"
