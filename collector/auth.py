@@ -26,6 +26,14 @@ MAX_REPORTED_ADDRESSES = 1000
 _peer_address: contextvars.ContextVar[str] = contextvars.ContextVar("peer_address", default="?")
 
 
+def curve_server(secret_key_file: str | None, clients_dir: str | None) -> CurveServer | None:
+    """The ``CurveServer`` for ``--curve-secret-key`` and ``--curve-clients``; None when
+    neither is given. Raises ``KeyFileError``."""
+    if secret_key_file is None and clients_dir is None:
+        return None
+    return CurveServer(secret_key_file, clients_dir)
+
+
 class CurveServer:
     """The collector's key pair and the directory of client public keys allowed in.
 

@@ -220,6 +220,7 @@ def _usage_error(message: str) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
+    from collector.auth import curve_server
     from collector.keys import KeyFileError
     from collector.receive import BindError
     from collector.service import Collector, build_runners
@@ -237,6 +238,10 @@ def run_collect(args: argparse.Namespace) -> int:
         )
     _setup_logging(config.quiet)
     logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
+    try:
+        curve = curve_server(config.curve_secret_key, config.curve_clients)
+    except KeyFileError as exc:
+        return _usage_error(str(exc))
     registry = registry_module.load()
     try:
         runners = build_runners(registry, config.sinks, config.sink_stall_after, config.delivery)
@@ -246,8 +251,8 @@ def run_collect(args: argparse.Namespace) -> int:
         logging.getLogger("collector").error("no sink could be created; not starting")
         return 1
     try:
-        collector = Collector(config, registry, runners)
-    except (BindError, KeyFileError) as exc:
+        collector = Collector(config, registry, runners, curve)
+    except BindError as exc:
         return _usage_error(str(exc))
     return collector.run()
 

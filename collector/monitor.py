@@ -20,8 +20,12 @@ _EVENTS = (
     | zmq.EVENT_HANDSHAKE_SUCCEEDED
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
     | zmq.EVENT_DISCONNECTED
 )
+#: A client without CURVE often sees the mismatch first and hangs up: the collector then
+#: sees only the connection break during the handshake.
+HUNG_UP = "the peer hung up during the handshake (no CURVE, or not a hotprobe client?)"
 _PROTOCOL_ERRORS = {
     zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: "CURVE is used on one side only",
     zmq.PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: "its handshake does not decrypt (a wrong server key?)",
@@ -51,16 +55,22 @@ class _Watched:
 class PeerMonitor:
     """A thread reading the monitor sockets of the collector's bound sockets.
 
-    ``sockets`` are ``(socket, kind, endpoint, fan_in_endpoint)``; create the monitor in the
-    thread that owns the sockets, ``start`` it, and ``stop`` it before closing them."""
+    ``sockets`` are ``(socket, kind, endpoint, fan_in_endpoint)``; ``curve`` says they are
+    CURVE servers, which makes a connection broken during its handshake a refusal. Create the
+    monitor in the thread that owns the sockets, ``start`` it, and ``stop`` it before closing
+    them."""
 
     def __init__(
-        self, sockets: list[tuple[zmq.Socket, str, str, str]], max_message_size: int
+        self,
+        sockets: list[tuple[zmq.Socket, str, str, str]],
+        max_message_size: int,
+        curve: bool = False,
     ) -> None:
         self.pair_peers_cut_off = 0  # second processes connected to a PAIR endpoint
         self.refused = 0  # connections refused at the handshake: a key not allowed, no CURVE
         self._reported: set[tuple[str, str]] = set()  # (endpoint, reason) logged once
         self.max_message_size = max_message_size
+        self.curve = curve
         self._sockets = [sock for sock, *_ in sockets]
         self._watched = {}
         self._poller = zmq.Poller()
@@ -110,17 +120,13 @@ class PeerMonitor:
             self.refused += 1  # logged with the peer's address by collector.auth
             watched.handshake_done(into=watched.refused)
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            self.refused += 1
             watched.handshake_done(into=watched.refused)
-            reason = _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}")
-            if (watched.endpoint, reason) not in self._reported:
-                self._reported.add((watched.endpoint, reason))
-                log.warning(
-                    "refused a connection on %s: %s (libzmq does not name the peer; further "
-                    "such refusals are only counted)",
-                    watched.endpoint,
-                    reason,
-                )
+            self._refuse(watched, _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}"))
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            if watched.handshaking:  # else: the end of a connection already refused
+                watched.handshake_done(into=watched.refused)
+                if self.curve:
+                    self._refuse(watched, HUNG_UP)
         elif event == zmq.EVENT_DISCONNECTED:
             if value in watched.handshaking:
                 watched.handshaking.remove(value)  # gone before its handshake ended
@@ -135,3 +141,15 @@ class PeerMonitor:
                         watched.endpoint,
                         self.max_message_size,
                     )
+
+    def _refuse(self, watched: _Watched, reason: str) -> None:
+        """Count a refused connection; log the first per endpoint and reason."""
+        self.refused += 1
+        if (watched.endpoint, reason) not in self._reported:
+            self._reported.add((watched.endpoint, reason))
+            log.warning(
+                "refused a connection on %s: %s (libzmq does not name the peer; further such "
+                "refusals are only counted)",
+                watched.endpoint,
+                reason,
+            )

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from collector.auth import CurveServer
+from collector.auth import CurveServer, curve_server
 from collector.config import CollectorConfig
 from collector.deadletter import DeadLetters
 from collector.decode import decode_batch
@@ -64,8 +64,14 @@ class Collector:
     IDLE_STREAM_SECONDS = 600.0
 
     def __init__(
-        self, config: CollectorConfig, registry: Registry, runners: list[SinkRunner]
+        self,
+        config: CollectorConfig,
+        registry: Registry,
+        runners: list[SinkRunner],
+        curve: CurveServer | None = None,
     ) -> None:
+        """``curve`` is made from the config's CURVE options unless given (raises
+        ``KeyFileError``), and the sockets bound (raises ``BindError``)."""
         self.config = config
         self.registry = registry
         self.runners = runners
@@ -74,9 +80,8 @@ class Collector:
         self.dead_letters = DeadLetters(config.dead_letter)
         self._stop = threading.Event()
         self._processors = self._event_processors()
-        curve = None
-        if config.curve_secret_key is not None or config.curve_clients is not None:
-            curve = CurveServer(config.curve_secret_key, config.curve_clients)
+        if curve is None:
+            curve = curve_server(config.curve_secret_key, config.curve_clients)
         self.curve = curve
         self.receiver = Receiver(
             config.bind, config.fan_in_endpoints, config.max_message_size, curve
@@ -87,7 +92,7 @@ class Collector:
             (sock, kind, endpoint, self._fan_in_for(endpoint))
             for sock, (kind, endpoint) in zip(receiver.sockets, receiver.endpoints, strict=True)
         ]
-        self.monitor = PeerMonitor(watched, config.max_message_size)
+        self.monitor = PeerMonitor(watched, config.max_message_size, curve=curve is not None)
 
     def stop(self, *_: Any) -> None:
         self._stop.set()
