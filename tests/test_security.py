@@ -330,3 +330,39 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
     assert {e["data"]["rank"] for e in steps()} == {0, 1, 2, 3}
     assert len({e["pid"] for e in events}) == 4
     assert {e["event"] for e in events if e["probe"] == "rank"} >= {"start", "end"}
+
+
+def test_unusable_keys_never_raise_into_a_send_and_configure_says_why(tmp_path):
+    keys, _ = make_keys(tmp_path)
+    code = """
+        import logging, os
+        import probe
+        logging.basicConfig(level=logging.WARNING)
+        for i in range(5):
+            probe.emit("step", i=i)  # HOTPROBE_CLIENT_KEY names a missing file: never raises
+        assert probe.stats()["sent"] == 0 and probe.stats()["dropped"] == 5, probe.stats()
+        keys = os.environ["KEYS"]
+        for server, client, message in [
+            (keys + "/collector.key", keys + "/missing.key_secret", "no such key file"),
+            (keys + "/collector.key", keys + "/alice.key", "holds no secret key"),
+            ("not-a-key", None, "no such key file"),
+            ("~" * 40, None, "neither 40 z85 characters nor a key file"),
+        ]:
+            try:
+                probe.configure(server_key=server, client_key=client)
+            except ValueError as exc:
+                assert message in str(exc), exc
+            else:
+                raise AssertionError(f"no error for {server}, {client}")
+        probe.configure(server_key=keys + "/collector.key", client_key=keys + "/alice.key_secret")
+        print("ok")
+    """
+    result = run_python(
+        code,
+        free_tcp_endpoint(),
+        HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
+        HOTPROBE_CLIENT_KEY=str(keys / "missing.key_secret"),
+        KEYS=str(keys),
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+    assert result.stderr.count("CURVE keys unusable, sending nothing: no such key file") == 1
