@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import threading
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
@@ -83,37 +84,49 @@ class AllowedKeys:
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
+        self._lock = threading.Lock()  # the authenticator thread and the main thread read
         self._stamp: frozenset | None = None
         self._keys: set[bytes] = set()
         self._reported_bad: set[tuple] = set()
 
     def current(self) -> set[bytes]:
         """The allowed keys (z85), re-read if any key file was added, removed or changed."""
-        try:
-            files = self._key_files()
-        except OSError as exc:
-            log.error("cannot list %s: %s (the keys read before are kept)", self.directory, exc)
+        with self._lock:
+            try:
+                files = self._key_files()
+            except OSError as exc:
+                log.error("cannot list %s: %s (the keys read before are kept)", self.directory, exc)
+                return self._keys
+            stamp = frozenset(files)
+            if stamp != self._stamp:
+                self._keys = {key for key in map(self._read, sorted(files)) if key is not None}
+                self._stamp = stamp
             return self._keys
-        stamp = frozenset(files)
-        if stamp != self._stamp:
-            self._keys = {key for key in map(self._read, sorted(files)) if key is not None}
-            self._stamp = stamp
-        return self._keys
 
-    def _key_files(self) -> set[tuple[str, int, int, int]]:
-        """(name, inode, size, mtime) of every ``*.key`` file: any change shows in the set."""
+    def _key_files(self) -> set[tuple[str, int, int, int, int, int]]:
+        """(name, inode, size, mode, mtime, ctime) of every ``*.key`` file: any change to a
+        file, its permissions included, shows in the set."""
         files = set()
         with os.scandir(self.directory) as entries:
             for entry in entries:
-                if entry.name.endswith(".key") and entry.is_file():
+                if not entry.name.endswith(".key"):
+                    continue
+                try:
+                    if not entry.is_file():
+                        continue
                     info = entry.stat()
-                    files.add((entry.name, info.st_ino, info.st_size, info.st_mtime_ns))
+                except FileNotFoundError:  # removed while listing: not allowed any more
+                    continue
+                files.add(
+                    (entry.name, info.st_ino, info.st_size, info.st_mode, info.st_mtime_ns,
+                     info.st_ctime_ns)
+                )  # fmt: skip
         return files
 
     def _read(self, file: tuple) -> bytes | None:
         try:
             return read_key_file(os.path.join(self.directory, file[0]))[0]
-        except KeyFileError as exc:
+        except Exception as exc:  # KeyFileError, or anything unforeseen: leave this one out
             if file not in self._reported_bad:
                 self._reported_bad.add(file)
                 log.error("client key left out: %s", exc)

@@ -27,6 +27,8 @@ def generate(directory: str | os.PathLike, name: str) -> tuple[Path, Path]:
     if not _NAME.fullmatch(name):
         raise ValueError(f"key name {name!r}: use letters, digits, '.', '_' and '-'")
     folder = Path(directory).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"--dir {folder} is not a directory")
     public_path, secret_path = folder / f"{name}.key", folder / f"{name}.key_secret"
     for path in (public_path, secret_path):
         if os.path.lexists(path):
@@ -68,7 +70,12 @@ def _write_exclusive(path: Path, content: bytes, mode: int) -> None:
     descriptor = os.open(path, flags, mode)
     try:
         os.fchmod(descriptor, mode)  # the umask may have taken bits off
-        os.write(descriptor, content)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
         os.fsync(descriptor)
-    finally:
+    except BaseException:
         os.close(descriptor)
+        path.unlink()  # no half-written key left to block the next attempt
+        raise
+    os.close(descriptor)

@@ -35,8 +35,9 @@ _PROTOCOL_ERRORS = {
 @dataclass
 class _Watched:
     """One bound socket's connections, by file descriptor. libzmq reports a handshake's
-    outcome without its descriptor; the socket's events come in order, so it belongs to the
-    oldest connection still shaking hands."""
+    outcome without its descriptor, so it is given to the oldest connection still shaking
+    hands: exact when handshakes end in the order they began (one at a time, as a rule), best
+    effort when they overtake each other. Each descriptor leaves with its own disconnect."""
 
     kind: str
     endpoint: str
@@ -123,7 +124,9 @@ class PeerMonitor:
             watched.handshake_done(into=watched.refused)
             self._refuse(watched, _PROTOCOL_ERRORS.get(value, f"ZMTP protocol error {value:#x}"))
         elif event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            if watched.handshaking:  # else: the end of a connection already refused
+            # After a refusal, libzmq often reports the same connection breaking: that one is
+            # counted already. (Best effort: libzmq names no connection here.)
+            if watched.handshaking and not watched.refused:
                 watched.handshake_done(into=watched.refused)
                 if self.curve:
                     self._refuse(watched, HUNG_UP)

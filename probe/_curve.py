@@ -24,8 +24,8 @@ def read_key_file(path: str | os.PathLike) -> tuple[bytes, bytes | None]:
         raise KeyFileError(f"no such key file: {path}")
     try:
         public, secret = zmq.auth.load_certificate(path)
-    except (OSError, ValueError) as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc}") from None
+    except Exception as exc:  # OSError, ValueError, IndexError on a line without "="
+        raise KeyFileError(f"cannot read key file {path}: {exc!r}") from None
     if not _is_z85_key(public) or (secret is not None and not _is_z85_key(secret)):
         raise KeyFileError(f"key file {path} holds a malformed key (expected 40 z85 characters)")
     if secret is not None and zmq.curve_public(secret) != public:
@@ -78,6 +78,6 @@ def _is_z85_key(key: bytes) -> bool:
         return False
     try:
         z85.decode(key)
-    except (ValueError, KeyError, TypeError):
+    except Exception:  # KeyError, ValueError, struct.error: not z85, or out of range
         return False
     return True

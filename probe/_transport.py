@@ -97,7 +97,7 @@ class Transport:
             return None
         try:
             keys = self._curve_keys()
-        except ValueError as exc:
+        except Exception as exc:  # KeyFileError, or anything unforeseen: never into a send
             self._broken = True
             self.warn_once(f"CURVE keys unusable, sending nothing: {exc}")
             return None

@@ -17,6 +17,7 @@ import pytest
 from collector.endpoints import free_tcp_endpoint
 from collector.keys import generate
 from collector.monitor import HUNG_UP
+from probe._curve import read_key_file
 from tests.conftest import read_jsonl, run_python, wait_for
 
 EMIT = """
@@ -133,6 +134,9 @@ def test_generated_keys_are_owner_only(tmp_path):
     assert again.returncode == 2 and "exists" in again.stderr
     bad_name = hotprobe("keys", "generate", "../node2", "--dir", str(folder), cwd=tmp_path)
     assert bad_name.returncode == 2 and "key name" in bad_name.stderr
+    (tmp_path / "a-file").write_text("")
+    on_file = hotprobe("keys", "generate", "n", "--dir", str(tmp_path / "a-file"), cwd=tmp_path)
+    assert on_file.returncode == 2 and "is not a directory" in on_file.stderr
 
 
 def test_a_key_directory_others_can_list_is_pointed_out(tmp_path):
@@ -147,7 +151,7 @@ def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
     import zmq
     import zmq.auth
 
-    from probe._curve import KeyFileError, read_keypair
+    from probe._curve import KeyFileError, read_key_file, read_keypair
 
     generate(tmp_path, "node1")
     public, secret = zmq.auth.load_certificate(str(tmp_path / "node1.key_secret"))
@@ -162,6 +166,32 @@ def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
     (tmp_path / "mixed.key_secret").write_text(text.replace(public.decode(), other.decode()))
     with pytest.raises(KeyFileError, match="does not belong"):
         read_keypair(tmp_path / "mixed.key_secret")
+    for name, content in {
+        "overflow.key": 'curve\n    public-key = "' + "#" * 40 + '"\n',  # z85 beyond 2**32
+        "no-equals.key": 'curve\n    public-key "abc"\n',
+        "empty.key": "",
+    }.items():
+        (tmp_path / name).write_text(content)
+        with pytest.raises(KeyFileError):
+            read_key_file(tmp_path / name)
+
+
+def test_allowed_keys_leave_bad_files_out_and_follow_every_change(tmp_path, caplog):
+    from collector.auth import AllowedKeys
+
+    keys, clients = make_keys(tmp_path)
+    (clients / "broken.key").write_text('curve\n    public-key = "' + "#" * 40 + '"\n')
+    allowed = AllowedKeys(str(clients))
+    alice = read_key_file(keys / "alice.key")[0]
+    mallory = read_key_file(keys / "mallory.key")[0]
+    assert allowed.current() == {alice}
+    assert "client key left out" in caplog.text and "broken.key" in caplog.text
+    (clients / "alice.key").write_bytes((keys / "mallory.key").read_bytes())  # same size
+    assert allowed.current() == {mallory}
+    (clients / "alice.key").chmod(0o600)  # a change of mode alone is seen too
+    stamp = allowed._stamp
+    allowed.current()
+    assert allowed._stamp != stamp
 
 
 def test_unusable_curve_options_stop_the_collector_before_it_binds(tmp_path):
@@ -347,6 +377,7 @@ def test_unusable_keys_never_raise_into_a_send_and_configure_says_why(tmp_path):
             (keys + "/collector.key", keys + "/alice.key", "holds no secret key"),
             ("not-a-key", None, "no such key file"),
             ("~" * 40, None, "neither 40 z85 characters nor a key file"),
+            ("#" * 40, None, "neither 40 z85 characters nor a key file"),
         ]:
             try:
                 probe.configure(server_key=server, client_key=client)
