@@ -16,8 +16,7 @@ import threading
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from collector.keys import KeyFileError, read_keypair
-from probe._curve import read_key_file
+from probe._curve import KeyFileError, read_key_file, read_keypair
 
 log = logging.getLogger("collector")
 

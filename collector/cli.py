@@ -221,9 +221,9 @@ def _usage_error(message: str) -> int:
 
 def run_collect(args: argparse.Namespace) -> int:
     from collector.auth import curve_server
-    from collector.keys import KeyFileError
     from collector.receive import BindError
     from collector.service import Collector, build_runners
+    from probe._curve import KeyFileError
 
     try:
         file_values = configfile.read_file(args.config) if args.config else {}

@@ -11,10 +11,6 @@ from pathlib import Path
 
 import zmq
 
-from probe._curve import KeyFileError, read_keypair
-
-__all__ = ["KeyFileError", "generate", "loose_permissions", "read_keypair"]
-
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 

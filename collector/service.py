@@ -82,7 +82,6 @@ class Collector:
         self._processors = self._event_processors()
         if curve is None:
             curve = curve_server(config.curve_secret_key, config.curve_clients)
-        self.curve = curve
         self.receiver = Receiver(
             config.bind, config.fan_in_endpoints, config.max_message_size, curve
         )
@@ -107,8 +106,8 @@ class Collector:
         self.monitor.start()
         _tune_garbage_collector()
         listening = ", ".join(f"{endpoint} ({kind})" for kind, endpoint in self.receiver.endpoints)
-        if self.curve is not None:
-            keys = self.curve.client_keys
+        if self.receiver.curve is not None:
+            keys = self.receiver.curve.client_keys
             listening += f" with CURVE, {len(keys.current())} client keys in {keys.directory}"
         log.info(
             "listening on %s; sinks: %s",

@@ -151,7 +151,7 @@ def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
     import zmq
     import zmq.auth
 
-    from probe._curve import KeyFileError, read_key_file, read_keypair
+    from probe._curve import KeyFileError, read_keypair
 
     generate(tmp_path, "node1")
     public, secret = zmq.auth.load_certificate(str(tmp_path / "node1.key_secret"))
