@@ -141,7 +141,7 @@ def register_sinks(register):
 
 def make_keys(workdir: str) -> str:
     """Key pairs for the collector and the sender, the sender's allowed; their directory."""
-    from collector.keys import generate
+    from collector.curve.keygen import generate
 
     keys = os.path.join(workdir, "keys")
     generate(keys, "collector")
@@ -159,7 +159,7 @@ def run_collector(
     nothing) every kept one was written by its sink. With ``keys``, with CURVE."""
     from collector import registry as registry_module
     from collector.config import CollectorConfig
-    from collector.service import Collector, build_runners
+    from collector.pipeline.collect import Collector, build_runners
 
     config = CollectorConfig(
         bind=[endpoint],
@@ -195,7 +195,7 @@ def run_collector(
     result.update(
         received=collector.counters.received,
         kept=collector.counters.kept,
-        suppressed=collector.filter.suppressed,
+        suppressed=collector.pipeline.filter.suppressed,
         lost=collector.runners[0].counters.lost,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
@@ -224,7 +224,7 @@ def _result(proc: subprocess.Popen, timeout: float = 600) -> dict:
 
 def measure(receiver_args: list, sender_args: list) -> dict:
     """Start the receiver, then the sender; the receiver's result plus the send start."""
-    from collector.endpoints import free_tcp_endpoint
+    from collector.pipeline.endpoints import free_tcp_endpoint
 
     endpoint = free_tcp_endpoint()
     receiver = _child(receiver_args[0], endpoint, *receiver_args[1:])

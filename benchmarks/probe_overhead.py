@@ -24,7 +24,7 @@ import threading
 import time
 from statistics import median
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 
 READER = """
 import sys, zmq, zmq.auth

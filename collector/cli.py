@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
-from collector.delivery import DeliveryOptions
+from collector.pipeline.delivery import DeliveryOptions
 from collector.sinks import SinkSpec
 
 
@@ -220,9 +220,9 @@ def _usage_error(message: str) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from collector.auth import curve_server
-    from collector.receive import BindError
-    from collector.service import Collector, build_runners
+    from collector.curve.server import curve_server
+    from collector.pipeline.collect import Collector, build_runners
+    from collector.pipeline.receive import BindError
     from probe._curve import KeyFileError
 
     try:
@@ -259,7 +259,7 @@ def run_collect(args: argparse.Namespace) -> int:
 
 def run_keys(args: argparse.Namespace) -> int:
     """``hotprobe keys generate NAME``: exit status 2 if the key pair exists already."""
-    from collector.keys import generate, loose_permissions
+    from collector.curve.keygen import generate, loose_permissions
 
     try:
         public, secret = generate(args.dir, args.name)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from collector.delivery import DeliveryOptions
-from collector.endpoints import fan_in_endpoint
-from collector.filter import DEFAULT_KEY
+from collector.pipeline.delivery import DeliveryOptions
+from collector.pipeline.endpoints import fan_in_endpoint
+from collector.pipeline.filter import DEFAULT_KEY
 
 DEFAULT_BIND = "tcp://127.0.0.1:5556"
 DEFAULT_DEAD_LETTER = "hotprobe-dead-letter.jsonl"

@@ -13,10 +13,10 @@ from typing import Any
 import pluggy
 
 from collector import hookspecs
-from collector.delivery import DELIVERY_OPTIONS
-from collector.guard import GuardedSink
+from collector.pipeline.delivery import DELIVERY_OPTIONS
+from collector.pipeline.guard import GuardedSink
+from collector.pipeline.spool import redacted
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
-from collector.spool import redacted
 
 log = logging.getLogger("collector")
 

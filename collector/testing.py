@@ -31,10 +31,10 @@ import zmq
 
 from collector import registry as registry_module
 from collector.config import CollectorConfig
-from collector.delivery import DeliveryOptions, SinkCounters
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.delivery import DeliveryOptions, SinkCounters
+from collector.pipeline.endpoints import free_tcp_endpoint
+from collector.pipeline.stats import Counters
 from collector.sinks import Sink
-from collector.stats import Counters
 
 __all__ = ["SinkRun", "probe_events", "run_sink"]
 
@@ -88,7 +88,7 @@ def run_sink(
             return run_sink(
                 spec, events, plugins=plugins, interval=interval, timeout=timeout, workdir=temporary
             )
-    from collector.service import Collector, build_runners
+    from collector.pipeline.collect import Collector, build_runners
 
     messages: list[str] = []
     handler = _ListHandler(messages)

@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 
 pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
 

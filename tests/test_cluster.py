@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.conftest import wait_for
 from tests.mongo_server import collection_uri, external_server, fresh_name
 from tests.test_mongodb_sink import collection_of

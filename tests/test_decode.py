@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from collector.decode import decode
-from collector.event import Event, Rejected
+from collector.pipeline.decode import decode
+from collector.pipeline.event import Event, Rejected
 
 ARRIVAL = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc).timestamp()
 

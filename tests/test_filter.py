@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from collector.decode import decode_batch
-from collector.filter import IntervalFilter
+from collector.pipeline.decode import decode_batch
+from collector.pipeline.filter import IntervalFilter
 
 
 def ev(t: float, kind: str = "progress", probe: str = "p", pid: int = 1, **more) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from pymongo import MongoClient
 
-from collector.delivery import DeliveryOptions, split_delivery_options
+from collector.pipeline.delivery import DeliveryOptions, split_delivery_options
 from collector.sinks import SinkSpec
 from plugins.mongodb import MongoSink, to_document
 from tests.conftest import wait_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.conftest import run_python
 
 BUSY = """

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from collector.cli import main
-from collector.plot_source import select
+from collector.plot.source import select
 from tests.conftest import ROOT, CollectorProcess, read_jsonl, run_python, wait_for
 
 WORKLOAD = """

@@ -10,8 +10,8 @@ import pytest
 
 from collector import Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
-from collector.delivery import DELIVERY_OPTIONS
-from collector.guard import GuardedSink
+from collector.pipeline.delivery import DELIVERY_OPTIONS
+from collector.pipeline.guard import GuardedSink
 from collector.testing import probe_events
 from tests.conftest import wait_for
 

@@ -9,7 +9,7 @@ import time
 import jupyter_client
 import pytest
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.conftest import read_jsonl, wait_for
 
 HANG = 30.0  # seconds: jupyter_client kills a kernel that has not stopped after 5 s

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.conftest import read_jsonl, run_python, wait_for
 
 FLOOD = 200_000

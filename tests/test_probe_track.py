@@ -9,7 +9,7 @@ import inspect
 import pytest
 
 import probe
-from collector.endpoints import free_tcp_endpoint
+from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.conftest import read_jsonl, run_python, wait_for
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from collector.endpoints import free_tcp_endpoint
-from collector.keys import generate
-from collector.monitor import HUNG_UP
+from collector.curve.keygen import generate
+from collector.pipeline.endpoints import free_tcp_endpoint
+from collector.pipeline.monitor import HUNG_UP
 from probe._curve import read_key_file
 from tests.conftest import read_jsonl, run_python, wait_for
 
@@ -177,7 +177,7 @@ def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
 
 
 def test_allowed_keys_leave_bad_files_out_and_follow_every_change(tmp_path, caplog):
-    from collector.auth import AllowedKeys
+    from collector.curve.server import AllowedKeys
 
     keys, clients = make_keys(tmp_path)
     (clients / "broken.key").write_text('curve\n    public-key = "' + "#" * 40 + '"\n')

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from collector.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.spool import Spool
 from collector.sinks import Sink, SinkSpec
-from collector.spool import Spool
 from tests.conftest import wait_for
 
 

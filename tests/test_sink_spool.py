@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from collector.endpoints import free_tcp_endpoint
-from collector.spool import Spool, SpoolUnavailable, redacted, spool_directory
+from collector.pipeline.endpoints import free_tcp_endpoint
+from collector.pipeline.spool import Spool, SpoolUnavailable, redacted, spool_directory
 
 
 def batch(start: int, count: int) -> list[dict]:

@@ -137,7 +137,7 @@ class _ReportingAuthenticator(ThreadAuthenticator):
     first refusal from each peer address (the collector's socket monitor counts them)."""
 
     def __init__(self, allowed: AllowedKeys, context: zmq.Context) -> None:
-        super().__init__(context, log=logging.getLogger("collector.auth"))
+        super().__init__(context, log=logging.getLogger("collector.curve.server"))
         self._client_keys = allowed
         self._reported: set[str] = set()
 

@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from collector.event import ALWAYS_KEPT
+from collector.pipeline.event import ALWAYS_KEPT
 
 DEFAULT_KEY = ("host", "pid", "probe")
 

@@ -7,7 +7,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from plugins.live_board import DONE, FAILED, RUNNING, STALLED, Snapshot, StreamRow
+from plugins.live.board import DONE, FAILED, RUNNING, STALLED, Snapshot, StreamRow
 
 _STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
 _ORDER = (RUNNING, STALLED, FAILED, DONE)

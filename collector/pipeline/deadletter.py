@@ -9,7 +9,7 @@ from typing import IO
 
 import orjson
 
-from collector.event import Rejected
+from collector.pipeline.event import Rejected
 
 log = logging.getLogger("collector")
 

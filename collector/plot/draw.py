@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from collector.plot_source import Series
+from collector.plot.source import Series
 
 DPI = 100
 MISSING_MATPLOTLIB = (

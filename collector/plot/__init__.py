@@ -47,8 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read, select and draw; returns the exit status (1 when nothing could be drawn)."""
-    from collector.plot_draw import PlotUnavailable, draw, require_matplotlib
-    from collector.plot_source import SourceError, read_events, select
+    from collector.plot.draw import PlotUnavailable, draw, require_matplotlib
+    from collector.plot.source import SourceError, read_events, select
 
     if os.path.splitext(args.output)[1].lower() not in FORMATS:
         return _fail(f"-o {args.output}: the file name must end in .png or .svg", status=2)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from collector.pipeline.spool import Spool, spool_directory
 from collector.sinks import Sink
-from collector.spool import Spool, spool_directory
 
 log = logging.getLogger("collector")
 

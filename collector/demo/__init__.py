@@ -9,19 +9,19 @@ import threading
 
 from collector import registry as registry_module
 from collector.config import CollectorConfig
-from collector.endpoints import free_tcp_endpoint
-from collector.service import Collector, build_runners
+from collector.pipeline.collect import Collector, build_runners
+from collector.pipeline.endpoints import free_tcp_endpoint
 
 
 def run_demo(sinks: list[str] | None = None, seconds: float = 3.0) -> int:
-    """Run the collector here and ``collector.demo_workload`` in a child process."""
+    """Run the collector here and ``collector.demo.workload`` in a child process."""
     endpoint = free_tcp_endpoint()
     config = CollectorConfig(bind=[endpoint], interval=0.1, sinks=sinks or ["stdout"])
     registry = registry_module.load()
     collector = Collector(config, registry, build_runners(registry, config.sinks))
     env = dict(os.environ, HOTPROBE_ENDPOINT=endpoint, HOTPROBE_DEMO_SECONDS=str(seconds))
     env.pop("HOTPROBE_DISABLE", None)
-    worker = subprocess.Popen([sys.executable, "-m", "collector.demo_workload"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "collector.demo.workload"], env=env)
 
     def stop_when_done() -> None:
         try:

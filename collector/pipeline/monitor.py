@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from collector.receive import PAIR
+from collector.pipeline.receive import PAIR
 
 log = logging.getLogger("collector")
 
@@ -118,7 +118,7 @@ class PeerMonitor:
                 )
             watched.handshake_done(into=watched.peers)
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-            self.refused += 1  # logged with the peer's address by collector.auth
+            self.refused += 1  # logged with the peer's address by collector.curve.server
             watched.handshake_done(into=watched.refused)
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
             watched.handshake_done(into=watched.refused)

@@ -12,8 +12,8 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from collector import Sink, SinkSpec, hookimpl
-from plugins.live_board import LiveBoard
-from plugins.live_table import render
+from plugins.live.board import LiveBoard
+from plugins.live.table import render
 
 # Lines around the rows: the header, the "not shown" line and the summary.
 _FRAME_LINES = 3

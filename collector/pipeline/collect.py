@@ -9,18 +9,18 @@ import threading
 import time
 from typing import Any
 
-from collector.auth import CurveServer, curve_server
 from collector.config import CollectorConfig
-from collector.deadletter import DeadLetters
-from collector.decode import decode_batch
-from collector.delivery import DeliveryOptions, SinkRunner, split_delivery_options
-from collector.endpoints import fan_in_endpoint, is_loopback
-from collector.filter import IntervalFilter
-from collector.monitor import PeerMonitor
-from collector.receive import Receiver
+from collector.curve.server import CurveServer, curve_server
+from collector.pipeline.deadletter import DeadLetters
+from collector.pipeline.decode import decode_batch
+from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.endpoints import fan_in_endpoint, is_loopback
+from collector.pipeline.filter import IntervalFilter
+from collector.pipeline.monitor import PeerMonitor
+from collector.pipeline.receive import Receiver
+from collector.pipeline.spool import Spool, redacted, spool_directory
+from collector.pipeline.stats import Counters, stats_line
 from collector.registry import BrokenSinkFactory, Registry
-from collector.spool import Spool, redacted, spool_directory
-from collector.stats import Counters, stats_line
 
 log = logging.getLogger("collector")
 stats_log = logging.getLogger("collector.stats")

@@ -6,7 +6,7 @@ import logging
 
 import zmq
 
-from collector.auth import CurveServer
+from collector.curve.server import CurveServer
 
 log = logging.getLogger("collector")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from collector.event import Event, Rejected
-from collector.timestamps import BadTimestamp, isoformat, parse_timestamp
+from collector.pipeline.event import Event, Rejected
+from collector.pipeline.timestamps import BadTimestamp, isoformat, parse_timestamp
 
 _UTC = timezone.utc
 _loads = orjson.loads

@@ -1,0 +1,1 @@
+"""CURVE encryption and authentication: the collector's server side and key generation."""
