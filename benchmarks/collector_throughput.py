@@ -38,6 +38,7 @@ import orjson
 import zmq
 
 from collector import Sink, hookimpl
+from probe.protocol import PROTOCOL_VERSION
 
 STREAMS = 100
 BASE_TIME = datetime(2026, 11, 28, tzinfo=timezone.utc).timestamp()
@@ -50,7 +51,7 @@ def probe_event(k: int, step: float) -> dict:
     stream, i = k % STREAMS, k // STREAMS
     moment = BASE_TIME + i * step + stream * 1e-5
     return {
-        "v": 1,
+        "v": PROTOCOL_VERSION,
         "timestamp": datetime.fromtimestamp(moment, timezone.utc).isoformat(
             timespec="microseconds"
         ),

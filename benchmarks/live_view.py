@@ -21,6 +21,7 @@ from rich.console import Console
 from collector import SinkSpec
 from plugins.file import FileSink
 from plugins.live import LiveSink
+from probe.protocol import PROTOCOL_VERSION
 
 STREAMS = 100
 BATCH = 500
@@ -31,7 +32,7 @@ REPEATS = 5
 def make_batches() -> list[list[dict]]:
     events = [
         {
-            "v": 1,
+            "v": PROTOCOL_VERSION,
             "timestamp": "2026-11-28T01:00:00.000000+00:00",
             "probe": f"task_{i % STREAMS:03d}",
             "event": "progress",

@@ -35,6 +35,8 @@ import orjson
 import zmq
 from pymongo import MongoClient
 
+from probe.protocol import PROTOCOL_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -65,7 +67,7 @@ def make_events(count: int) -> list[dict]:
     now = datetime.now(timezone.utc).isoformat()
     return [
         {
-            "v": 1,
+            "v": PROTOCOL_VERSION,
             "timestamp": now,
             "probe": f"task_{i % 100:03d}",
             "event": "progress",

@@ -223,7 +223,7 @@ def run_collect(args: argparse.Namespace) -> int:
     from collector.curve.server import curve_server
     from collector.pipeline.collect import Collector, build_runners
     from collector.pipeline.receive import BindError
-    from probe._curve import KeyFileError
+    from probe.protocol import KeyFileError
 
     try:
         file_values = configfile.read_file(args.config) if args.config else {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from collector.pipeline.delivery import DeliveryOptions
-from collector.pipeline.endpoints import fan_in_endpoint
 from collector.pipeline.filter import DEFAULT_KEY
+from probe.protocol import DEFAULT_ENDPOINT, MAX_MESSAGE_SIZE, fan_in_endpoint
 
-DEFAULT_BIND = "tcp://127.0.0.1:5556"
+DEFAULT_BIND = DEFAULT_ENDPOINT
 DEFAULT_DEAD_LETTER = "hotprobe-dead-letter.jsonl"
 
 
@@ -23,7 +23,7 @@ class CollectorConfig:
     trailing: bool = False
     sinks: list[str] = field(default_factory=lambda: ["stdout"])
     dead_letter: str = DEFAULT_DEAD_LETTER
-    max_message_size: int = 1 << 20
+    max_message_size: int = MAX_MESSAGE_SIZE
     stats_interval: float = 0.0
     shutdown_timeout: float = 10.0
     sink_stall_after: float = 30.0  # report a sink call that has not returned after this

@@ -35,6 +35,7 @@ from collector.pipeline.delivery import DeliveryOptions, SinkCounters
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.stats import Counters
 from collector.sinks import Sink
+from probe.protocol import PROTOCOL_VERSION
 
 __all__ = ["SinkRun", "probe_events", "run_sink"]
 
@@ -141,7 +142,14 @@ def probe_events(probe: str = "train", total: int = 3, **data: Any) -> list[dict
     """Events shaped as the probe sends them: ``start``, ``total`` progress events, ``end``.
 
     ``data`` goes into every progress event's ``data``. Timestamps are a second apart."""
-    base = {"v": 1, "probe": probe, "total": total, "host": "testhost", "pid": 1, "run": "r1"}
+    base = {
+        "v": PROTOCOL_VERSION,
+        "probe": probe,
+        "total": total,
+        "host": "testhost",
+        "pid": 1,
+        "run": "r1",
+    }
     kinds = ["start", *["progress"] * total, "end"]
     events = []
     for seq, kind in enumerate(kinds):

@@ -63,7 +63,7 @@ class PairClaim:
             take = _bind_abstract if sys.platform.startswith("linux") else _lock_file
             handle = take(endpoint)
         except (ImportError, OSError):
-            return True  # no way to coordinate: behave as the seed does
+            return True  # no way to coordinate: every process takes PAIR
         if handle is None:
             return False
         self.handle, self.pid = handle, os.getpid()

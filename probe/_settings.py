@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
+from probe.protocol import DEFAULT_ENDPOINT, fan_in_endpoint
+
 SOCKET_KINDS = ("auto", "pair", "push")
 
 
@@ -23,19 +24,6 @@ def _env_float(name: str, default: float) -> float:
         return float(os.environ[name])
     except (KeyError, ValueError):
         return default
-
-
-def fan_in_endpoint(endpoint: str) -> str:
-    """The PUSH/PULL endpoint paired with a PAIR endpoint: same host, next port.
-
-    ``tcp://host:5556`` -> ``tcp://host:5557``; ``ipc:///path`` -> ``ipc:///path.fan-in``.
-    The collector applies the same rule (docs/protocol.md).
-    """
-    if endpoint.startswith("tcp://"):
-        head, _, port = endpoint.rpartition(":")
-        if port.isdigit():
-            return f"{head}:{int(port) + 1}"
-    return endpoint + ".fan-in"
 
 
 @dataclass

@@ -18,7 +18,8 @@ from weakref import WeakSet
 
 from probe._settings import settings
 from probe._transport import Transport
-from probe._wire import PROTOCOL_VERSION, safe_repr, utc_timestamp
+from probe._wire import safe_repr, utc_timestamp
+from probe.protocol import PROTOCOL_VERSION
 
 HOST = socket.gethostname()
 transport = Transport(settings)

@@ -18,16 +18,9 @@ from typing import Any
 from probe._claim import PairClaim
 from probe._settings import Settings
 from probe._wire import encode
+from probe.protocol import is_loopback
 
-_LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
 SEND_HWM = 10_000
-
-
-def _is_local(endpoint: str) -> bool:
-    if endpoint.startswith(("ipc://", "inproc://")):
-        return True
-    host = endpoint.partition("://")[2]
-    return host.startswith(_LOOPBACK_HOSTS)
 
 
 class Transport:
@@ -89,7 +82,7 @@ class Transport:
         s = self.settings
         kind = s.socket if s.socket in ("pair", "push") else None
         if kind is None:
-            kind = "pair" if _is_local(s.endpoint) and self._claim.acquire(s.endpoint) else "push"
+            kind = "pair" if is_loopback(s.endpoint) and self._claim.acquire(s.endpoint) else "push"
         return kind, (s.endpoint if kind == "pair" else s.fan_in_endpoint)
 
     def _open(self) -> Any:

@@ -1,4 +1,4 @@
-"""Wire protocol v1 on the probe side: timestamps and JSON encoding that never raises."""
+"""The probe's side of encoding events: timestamps and JSON that never raises."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 
-PROTOCOL_VERSION = 1
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 _UTC = timezone.utc
 

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 import orjson
 import zmq
 
+from probe.protocol import PROTOCOL_VERSION
+
 
 def make_events(count: int, run: str | None = None, probe: str = "load") -> list[dict]:
     """``count`` progress events of one stream, ``seq`` 0 .. count-1."""
@@ -16,7 +18,7 @@ def make_events(count: int, run: str | None = None, probe: str = "load") -> list
     now = datetime.now(timezone.utc).isoformat()
     return [
         {
-            "v": 1,
+            "v": PROTOCOL_VERSION,
             "timestamp": now,
             "probe": probe,
             "event": "progress",

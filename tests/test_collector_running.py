@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import zmq
 
-from collector.pipeline.endpoints import fan_in_endpoint
+from probe.protocol import fan_in_endpoint
 from tests.conftest import read_jsonl, wait_for
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -141,4 +141,5 @@ def test_idle_streams_are_forgotten():
     kept_times(flt, [ev(0.0, probe="old")], now=0.0)
     kept_times(flt, [ev(0.0, probe="new")], now=50.0)
     assert flt.forget_idle(now=60.0, idle=30.0) == 1
-    assert flt.streams == 1
+    assert kept_times(flt, [ev(0.05, probe="old")], now=60.0) == [0.05]  # forgotten: new again
+    assert kept_times(flt, [ev(0.05, probe="new")], now=60.0) == []  # remembered: too soon

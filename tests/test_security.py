@@ -17,7 +17,7 @@ import pytest
 from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.monitor import HUNG_UP
-from probe._curve import read_key_file
+from probe.protocol import read_key_file
 from tests.conftest import read_jsonl, run_python, wait_for
 
 EMIT = """
@@ -151,7 +151,7 @@ def test_generated_keys_work_with_pyzmq_and_are_checked_when_read(tmp_path):
     import zmq
     import zmq.auth
 
-    from probe._curve import KeyFileError, read_keypair
+    from probe.protocol import KeyFileError, read_keypair
 
     generate(tmp_path, "node1")
     public, secret = zmq.auth.load_certificate(str(tmp_path / "node1.key_secret"))

@@ -47,8 +47,7 @@ def runner_for(sink: Sink, tmp_path, **options) -> SinkRunner:
 
 
 def offer(runner: SinkRunner, start: int, count: int) -> None:
-    for seq in range(start, start + count):
-        runner.offer({"seq": seq})
+    runner.offer_many([{"seq": seq} for seq in range(start, start + count)])
 
 
 def test_events_arrive_in_batches_and_in_order(tmp_path):

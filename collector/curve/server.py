@@ -16,7 +16,7 @@ import threading
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from probe._curve import KeyFileError, read_key_file, read_keypair
+from probe.protocol import KeyFileError, read_key_file, read_keypair
 
 log = logging.getLogger("collector")
 

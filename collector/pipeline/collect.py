@@ -14,13 +14,13 @@ from collector.curve.server import CurveServer, curve_server
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.decode import decode_batch
 from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
-from collector.pipeline.endpoints import fan_in_endpoint, is_loopback
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver
 from collector.pipeline.spool import Spool, redacted, spool_directory
 from collector.pipeline.stats import Counters, stats_line
 from collector.registry import BrokenSinkFactory, Registry
+from probe.protocol import fan_in_endpoint, is_loopback
 
 log = logging.getLogger("collector")
 stats_log = logging.getLogger("collector.stats")

@@ -22,12 +22,10 @@ class DeadLetters:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.count = 0
         self.failures = 0
         self._file: IO[bytes] | None = None
 
     def write(self, rejected: Rejected) -> None:
-        self.count += 1
         record = {
             "rejected_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
             "reason": rejected.reason,

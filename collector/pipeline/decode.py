@@ -1,4 +1,4 @@
-"""Bytes to events: orjson first, the seed's looser forms accepted, the unreadable rejected."""
+"""Bytes to events: orjson first, plain JSON values and text accepted, the unreadable rejected."""
 
 from __future__ import annotations
 

@@ -135,10 +135,6 @@ class SinkRunner:
         self._worker.start()
         self._spooler.start()
 
-    def offer(self, event: dict[str, Any]) -> None:
-        """Queue one event for this sink; never blocks, never touches the disk."""
-        self.offer_many([event])
-
     def offer_many(self, events: list[dict[str, Any]]) -> None:
         """Queue events in order; never blocks, never touches the disk (no lock either: a
         deque's appends are atomic). Past ``queue_size`` the spool thread is woken to move
@@ -396,8 +392,7 @@ class _Attempts:
     def failing_for(self) -> float:
         return time.monotonic() - self.started
 
-    def wait(self, interrupt: threading.Event) -> bool:
-        """Sleep the next backoff; False if ``interrupt`` was set meanwhile."""
-        interrupted = interrupt.wait(self.delay * (0.5 + random.random()))
+    def wait(self, interrupt: threading.Event) -> None:
+        """Sleep the next backoff, or until ``interrupt`` is set."""
+        interrupt.wait(self.delay * (0.5 + random.random()))
         self.delay = min(self.delay * 2, self.ceiling)
-        return not interrupted

@@ -1,27 +1,8 @@
-"""Endpoint rules shared by the collector's commands (the probe applies the same fan-in rule)."""
+"""Free loopback ports for a collector (the endpoint rules themselves are ``probe.protocol``'s)."""
 
 from __future__ import annotations
 
 import socket
-
-_LOOPBACK = ("tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://", "inproc://")
-
-
-def fan_in_endpoint(endpoint: str) -> str:
-    """The PULL endpoint paired with a PAIR endpoint: same host, next port (docs/protocol.md).
-
-    ``tcp://host:5556`` -> ``tcp://host:5557``; ``ipc:///path`` -> ``ipc:///path.fan-in``.
-    """
-    if endpoint.startswith("tcp://"):
-        head, _, port = endpoint.rpartition(":")
-        if port.isdigit():
-            return f"{head}:{int(port) + 1}"
-    return endpoint + ".fan-in"
-
-
-def is_loopback(endpoint: str) -> bool:
-    """True for endpoints only this machine can reach."""
-    return endpoint.startswith(_LOOPBACK)
 
 
 def free_tcp_endpoint() -> str:

@@ -16,10 +16,6 @@ class Event:
     fields: dict[str, Any]
     time: float
 
-    @property
-    def kind(self) -> Any:
-        return self.fields.get("event")
-
 
 @dataclass(slots=True)
 class Rejected:

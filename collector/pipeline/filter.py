@@ -1,4 +1,4 @@
-"""The seed's interval filter: at most one event per stream per interval of event time."""
+"""The interval filter: at most one event per stream per interval of event time."""
 
 from __future__ import annotations
 
@@ -128,11 +128,6 @@ class IntervalFilter:
             del self._kept_at[key]
             del self._last_time[key]
         return len(stale)
-
-    @property
-    def streams(self) -> int:
-        """How many streams the filter remembers."""
-        return len(self._last_time)
 
 
 def _key_function(names: tuple[str, ...]) -> Callable[[Fields], Any]:

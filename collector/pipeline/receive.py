@@ -1,4 +1,4 @@
-"""Receiving: bound PAIR sockets (the seed's pattern) and PULL fan-in sockets, one Poller."""
+"""Receiving: bound PAIR sockets (one peer each) and PULL fan-in sockets, under one Poller."""
 
 from __future__ import annotations
 

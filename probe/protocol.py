@@ -1,0 +1,120 @@
+"""What a probe and the collector agree on, written once (docs/protocol.md says it in prose).
+
+The version, the event kinds and fields, the default endpoint and the fan-in rule, the size
+limit, and the CURVE key files. Both sides import this module; it imports nothing heavy
+(``zmq`` only inside the key functions).
+"""
+
+from __future__ import annotations
+
+import os
+
+#: The ``v`` field of every event a probe writes.
+PROTOCOL_VERSION = 1
+
+#: Event kinds: a stream's ``start``, throttled ``progress``, ``end`` or ``error``, and a
+#: one-off ``mark``.
+EVENT_KINDS = ("start", "progress", "end", "error", "mark")
+
+#: The fields a probe writes in every event (``error`` and ``data`` only when they apply).
+EVENT_FIELDS = (
+    "v",
+    "timestamp",
+    "probe",
+    "event",
+    "n",
+    "total",
+    "elapsed",
+    "rate",
+    "host",
+    "pid",
+    "run",
+    "seq",
+    "dropped",
+)
+
+#: Where a probe sends and a collector binds by default (the fan-in is the next port).
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
+
+#: Messages larger than this are dropped by a collector with default options.
+MAX_MESSAGE_SIZE = 1 << 20
+
+#: CURVE keys are 32 bytes, written as 40 z85 characters.
+Z85_KEY_LENGTH = 40
+
+
+def fan_in_endpoint(endpoint: str) -> str:
+    """The PUSH/PULL endpoint paired with a PAIR endpoint: same host, next port.
+
+    ``tcp://host:5556`` -> ``tcp://host:5557``; ``ipc:///path`` -> ``ipc:///path.fan-in``.
+    """
+    if endpoint.startswith("tcp://"):
+        head, _, port = endpoint.rpartition(":")
+        if port.isdigit():
+            return f"{head}:{int(port) + 1}"
+    return endpoint + ".fan-in"
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True for endpoints only this machine can reach: ``ipc://``, ``inproc://``, and TCP to
+    ``localhost``, ``127.x.y.z`` or ``[::1]`` (``tcp://localhost.example:1`` is not)."""
+    if endpoint.startswith(("ipc://", "inproc://")):
+        return True
+    if not endpoint.startswith("tcp://"):
+        return False
+    host = endpoint[len("tcp://") :].rpartition(":")[0]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host in ("localhost", "::1"):
+        return True
+    parts = host.split(".")
+    return (
+        len(parts) == 4
+        and parts[0] == "127"
+        and all(part.isdigit() and int(part) < 256 for part in parts)
+    )
+
+
+class KeyFileError(ValueError):
+    """A key or key file that cannot be used; the message names it and says why."""
+
+
+def read_key_file(path: str | os.PathLike) -> tuple[bytes, bytes | None]:
+    """(public, secret or None) from a ``.key`` / ``.key_secret`` file, both checked: 40 z85
+    characters each, and the public key is the secret key's. Raises ``KeyFileError``."""
+    import zmq
+    import zmq.auth
+
+    path = os.path.expanduser(os.fspath(path))
+    if not os.path.isfile(path):
+        raise KeyFileError(f"no such key file: {path}")
+    try:
+        public, secret = zmq.auth.load_certificate(path)
+    except Exception as exc:  # OSError, ValueError, IndexError on a line without "="
+        raise KeyFileError(f"cannot read key file {path}: {exc!r}") from None
+    if not is_z85_key(public) or (secret is not None and not is_z85_key(secret)):
+        raise KeyFileError(f"key file {path} holds a malformed key (expected 40 z85 characters)")
+    if secret is not None and zmq.curve_public(secret) != public:
+        raise KeyFileError(f"key file {path}: its public key does not belong to its secret key")
+    return public, secret
+
+
+def read_keypair(path: str | os.PathLike) -> tuple[bytes, bytes]:
+    """(public, secret) from a ``.key_secret`` file. Raises ``KeyFileError``."""
+    public, secret = read_key_file(path)
+    if secret is None:
+        raise KeyFileError(f"{path} holds no secret key (use the .key_secret file)")
+    return public, secret
+
+
+def is_z85_key(key: bytes) -> bool:
+    """True for a well-formed CURVE key in z85 (40 characters that decode)."""
+    from zmq.utils import z85
+
+    if len(key) != Z85_KEY_LENGTH:
+        return False
+    try:
+        z85.decode(key)
+    except Exception:  # KeyError, ValueError, struct.error: not z85, or out of range
+        return False
+    return True
