@@ -160,7 +160,7 @@ def run_collector(
     nothing) every kept one was written by its sink. With ``keys``, with CURVE."""
     from collector import registry as registry_module
     from collector.config import CollectorConfig
-    from collector.pipeline.collect import Collector, build_runners
+    from collector.pipeline.collect import Collector
 
     config = CollectorConfig(
         bind=[endpoint],
@@ -171,7 +171,7 @@ def run_collector(
         curve_clients=f"{keys}/clients" if keys else None,
     )
     registry = registry_module.load(extra_plugins=(sys.modules[__name__],))
-    collector = Collector(config, registry, build_runners(registry, config.sinks))
+    collector = Collector.from_config(config, registry)
     result: dict = {"rss_mb": []}
     discard = sink == "discard"
 

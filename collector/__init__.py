@@ -1,9 +1,11 @@
 """hotprobe's collector: receive probe events, keep one per stream per interval, deliver them.
 
-Plugin authors need three names from here: ``hookimpl``, ``Sink`` and ``SinkSpec``.
+Plugin authors need four names from here: ``hookimpl``, ``Sink``, ``SinkSpec`` and ``Option``
+(converters for options are in ``collector.options``).
 """
 
 from collector.hookspecs import hookimpl
+from collector.options import Option
 from collector.sinks import Sink, SinkSpec
 
-__all__ = ["Sink", "SinkSpec", "hookimpl"]
+__all__ = ["Option", "Sink", "SinkSpec", "hookimpl"]

@@ -1,4 +1,4 @@
-"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot``, ``sinks`` and ``keys``."""
+"""The hotprobe command: collect, demo, plot, sinks and keys."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from collector import configfile, plot
+from collector import configfile, options, plot
 from collector import registry as registry_module
-from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
-from collector.pipeline.delivery import DeliveryOptions
-from collector.sinks import SinkSpec
+from collector.config import SETTINGS, Setting
+from collector.pipeline.delivery import DELIVERY_OPTIONS
+from collector.sinkspec import scheme_of
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,19 +21,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _option_type(option: str) -> Callable[[str], Any]:
-    convert = configfile.OPTIONS[option][1]
-
-    def parse(text: str) -> Any:
-        try:
-            return convert(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = option  # argparse names the type in some messages
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,135 +56,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_collect_options(collect: argparse.ArgumentParser) -> None:
-    """Every option is also a key of the ``--config`` file; the command line wins."""
+    """One flag per declared setting (``collector.config``); each is also a key of the
+    ``--config`` file, and the command line wins."""
     collect.add_argument(
         "--config",
         metavar="FILE.toml",
         help="read options from a TOML file (same names as below; the command line wins)",
     )
-    collect.add_argument(
-        "--bind",
-        action="append",
-        metavar="ENDPOINT",
-        help=f"PAIR endpoint to bind (repeatable; default {DEFAULT_BIND})",
-    )
-    collect.add_argument(
-        "--fan-in",
-        action="append",
-        metavar="ENDPOINT",
-        help="PULL endpoint for many processes (repeatable; default: each --bind's next port)",
-    )
-    collect.add_argument(
-        "--interval",
-        type=_option_type("interval"),
-        metavar="SECONDS",
-        help="keep at most one event per stream per interval of event time "
-        "(default 0.1; 0 keeps all)",
-    )
-    collect.add_argument(
-        "--key",
-        type=_option_type("key"),
-        metavar="FIELD,...",
-        help="the fields that name a stream (default host,pid,probe)",
-    )
-    collect.add_argument(
-        "--trailing",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also emit a stream's newest suppressed event when its interval closes",
-    )
-    collect.add_argument(
-        "--sink",
-        action="append",
-        metavar="SPEC",
-        help="where kept events go: live, stdout, file:PATH, ... (repeatable; "
-        "default: live on a terminal, else stdout)",
-    )
-    collect.add_argument(
-        "--dead-letter",
-        type=_option_type("dead-letter"),
-        metavar="PATH",
-        help=f"where rejected messages are written, created on the first one "
-        f"(default ./{DEFAULT_DEAD_LETTER})",
-    )
-    collect.add_argument(
-        "--max-message-size",
-        type=_option_type("max-message-size"),
-        metavar="BYTES",
-        help="larger messages are dropped and their sender disconnected (default 1MiB)",
-    )
-    collect.add_argument(
-        "--stats-interval",
-        type=_option_type("stats-interval"),
-        metavar="SECONDS",
-        help="print a stats line on stderr this often (default 0: only at exit)",
-    )
-    collect.add_argument(
-        "--sink-stall-after",
-        type=_option_type("sink-stall-after"),
-        metavar="SECONDS",
-        help="report a sink call that has not returned after this long (default 30; 0: never)",
-    )
-    collect.add_argument(
-        "--shutdown-timeout",
-        type=_option_type("shutdown-timeout"),
-        metavar="SECONDS",
-        help="on SIGINT/SIGTERM, time for every sink to deliver, or spool, what it holds "
-        "(default 10)",
-    )
-    collect.add_argument(
-        "--batch-size",
-        type=_option_type("batch-size"),
-        metavar="N",
-        help=f"events per sink write (default {DeliveryOptions.batch_size}; "
-        "per sink: ?batch_size=)",
-    )
-    collect.add_argument(
-        "--max-delay",
-        type=_option_type("max-delay"),
-        metavar="SECONDS",
-        help="longest an event waits for its batch to fill "
-        f"(default {DeliveryOptions.max_delay}; per sink: ?max_delay=)",
-    )
-    collect.add_argument(
-        "--spool-dir",
-        type=_option_type("spool-dir"),
-        metavar="DIR",
-        help="where each sink spools events while it is down or behind, one directory per "
-        f"sink, replayed by the next run (default ./{DeliveryOptions.spool_dir})",
-    )
-    collect.add_argument(
-        "--spool-max-bytes",
-        type=_option_type("spool-max-bytes"),
-        metavar="BYTES",
-        help="bound on each sink's spool; the oldest spooled events go first (default 1GiB; "
-        "per sink: ?spool_max_bytes=)",
-    )
-    collect.add_argument(
-        "--curve-secret-key",
-        type=_option_type("curve-secret-key"),
-        metavar="FILE",
-        help="encrypt, and admit only clients whose keys are in --curve-clients: this "
-        "collector's NAME.key_secret from hotprobe keys generate",
-    )
-    collect.add_argument(
-        "--curve-clients",
-        type=_option_type("curve-clients"),
-        metavar="DIR",
-        help="directory of the allowed clients' public NAME.key files (re-read when it changes)",
-    )
-    collect.add_argument(
-        "--quiet", action="store_true", default=None, help="log warnings, errors and stats only"
-    )
+    for setting in SETTINGS:
+        flag = f"--{setting.name}"
+        if setting.convert is options.flag:
+            collect.add_argument(
+                flag,
+                dest=setting.attribute,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=setting.described,
+            )
+        elif setting.repeatable:  # each value a string; the list is converted as a whole
+            collect.add_argument(
+                flag,
+                dest=setting.attribute,
+                action="append",
+                metavar=setting.metavar,
+                help=setting.described,
+            )
+        else:
+            collect.add_argument(
+                flag,
+                dest=setting.attribute,
+                type=_option_type(setting),
+                metavar=setting.metavar,
+                help=setting.described,
+            )
+
+
+def _option_type(setting: Setting) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            return setting.convert(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = setting.name  # argparse names the type in some messages
+    return parse
 
 
 def _cli_values(args: argparse.Namespace) -> dict[str, Any]:
     """The options given on the command line, by option name (already converted)."""
     values = {}
-    for option in configfile.OPTIONS:
-        value = getattr(args, option.replace("-", "_"))
+    for setting in SETTINGS:
+        value = getattr(args, setting.attribute)
         if value is not None:
-            values[option] = value
+            values[setting.name] = value
     return values
 
 
@@ -220,8 +131,7 @@ def _usage_error(message: str) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from collector.curve.server import curve_server
-    from collector.pipeline.collect import Collector, build_runners
+    from collector.pipeline.collect import Collector, NoSinks
     from collector.pipeline.receive import BindError
     from probe.protocol import KeyFileError
 
@@ -230,8 +140,7 @@ def run_collect(args: argparse.Namespace) -> int:
         config = configfile.build(file_values, _cli_values(args), default_sink())
     except configfile.ConfigError as exc:
         return _usage_error(str(exc))
-    schemes = {SinkSpec.parse(text).scheme for text in config.sinks}
-    if {"stdout", "live"} <= schemes:
+    if {"stdout", "live"} <= {scheme_of(text) for text in config.sinks}:
         return _usage_error(
             "--sink stdout and --sink live both write to standard output; "
             "send the JSON lines to a file instead (--sink file:PATH)"
@@ -239,21 +148,12 @@ def run_collect(args: argparse.Namespace) -> int:
     _setup_logging(config.quiet)
     logging.getLogger("collector.stats").setLevel(logging.INFO)  # shown even when quiet
     try:
-        curve = curve_server(config.curve_secret_key, config.curve_clients)
-    except KeyFileError as exc:
+        collector = Collector.from_config(config, registry_module.load())
+    except (KeyFileError, registry_module.UnknownSink, ValueError, BindError) as exc:
         return _usage_error(str(exc))
-    registry = registry_module.load()
-    try:
-        runners = build_runners(registry, config.sinks, config.sink_stall_after, config.delivery)
-    except (registry_module.UnknownSink, ValueError) as exc:
-        return _usage_error(str(exc))
-    if not runners:
-        logging.getLogger("collector").error("no sink could be created; not starting")
+    except NoSinks as exc:
+        logging.getLogger("collector").error("%s", exc)
         return 1
-    try:
-        collector = Collector(config, registry, runners, curve)
-    except BindError as exc:
-        return _usage_error(str(exc))
     return collector.run()
 
 
@@ -278,7 +178,8 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def run_sinks(as_json: bool = False) -> int:
-    """List every registered scheme; exit status 1 if a plugin failed to load."""
+    """List every registered scheme, then the delivery options every sink takes; exit
+    status 1 if a plugin failed to load."""
     _setup_logging(quiet=True)
     registry = registry_module.load()
     types = sorted(registry.sink_types.values(), key=lambda t: t.scheme)
@@ -286,24 +187,37 @@ def run_sinks(as_json: bool = False) -> int:
         rows = [
             {
                 "scheme": t.scheme,
+                "usage": t.usage,
                 "description": t.description,
                 "plugin": t.plugin,
                 "distribution": t.distribution,
-                "options": t.options,
+                "options": [_option_row(option) for option in t.options.values()],
             }
             for t in types
         ]
-        print(json.dumps({"sinks": rows, "failures": registry.failures}, indent=2))
+        delivery = [_option_row(option) for option in DELIVERY_OPTIONS.values()]
+        listing = {"sinks": rows, "delivery_options": delivery, "failures": registry.failures}
+        print(json.dumps(listing, indent=2))
     else:
         width = max((len(t.scheme) for t in types), default=0) + 2
         for t in types:
             print(f"{t.scheme:<{width}}{t.description}")
-            print(f"{'':<{width}}from {t.plugin} ({t.distribution})")
-            names = {option: f"?{option}=" for option in t.options}
-            column = max(map(len, names.values()), default=0) + 2
-            for option, help_text in t.options.items():
-                print(f"{'':<{width}}{names[option]:<{column}}{help_text}")
+            print(f"{'':<{width}}{t.usage}, from {t.plugin} ({t.distribution})")
+            _print_options(t.options.values(), width)
+        print("\nevery sink also takes:")
+        _print_options(DELIVERY_OPTIONS.values(), width)
     return 1 if registry.failures else 0
+
+
+def _option_row(option: options.Option) -> dict[str, Any]:
+    return {"name": option.name, "help": option.help, "default": option.shown_default}
+
+
+def _print_options(declared: Iterable[options.Option], indent: int) -> None:
+    declared = list(declared)
+    column = max((len(option.name) for option in declared), default=0) + 4
+    for option in declared:
+        print(f"{'':<{indent}}{'?' + option.name + '=':<{column}}{option.described}")
 
 
 def main(argv: list[str] | None = None) -> int:

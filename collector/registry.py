@@ -6,13 +6,15 @@ import importlib
 import logging
 import os
 import re
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
-from collector import hookspecs
+from collector import hookspecs, sinkspec
+from collector.options import Option, did_you_mean
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
 from collector.pipeline.spool import redacted
@@ -23,6 +25,7 @@ log = logging.getLogger("collector")
 ENTRY_POINT_GROUP = "hotprobe"
 BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file", "plugins.mongodb", "plugins.live")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+_OPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class UnknownSink(LookupError):
@@ -57,16 +60,36 @@ class Registry:
                 message += f"; plugins that failed to load: {', '.join(self.failed_plugins)}"
             raise UnknownSink(message) from None
 
-    def create_sink(self, text: str, stall_after: float | None = None) -> GuardedSink:
+    def parse(self, text: str) -> SinkSpec:
+        """One ``--sink`` value read against its scheme's declaration, options converted.
+
+        Raises ``UnknownSink`` (with the closest scheme, or ``file:PATH`` for what looks like
+        a path) or ``ValueError`` (a bad target or option, naming the closest valid one)."""
+        scheme = sinkspec.scheme_of(text)
+        try:
+            sink_type = self.sink_type(scheme)
+        except UnknownSink as exc:
+            if sinkspec.looks_like_path(text):
+                hint = f"; to write to a file: --sink file:{text}"
+            else:
+                hint = did_you_mean(scheme, self.sink_types)
+            raise UnknownSink(redacted(f"{exc}{hint}")) from None
+        try:
+            return sinkspec.parse(text, sink_type, DELIVERY_OPTIONS)
+        except ValueError as exc:  # messages are redacted: a spec may hold a password
+            raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
+
+    def create_sink(self, text: str | SinkSpec, stall_after: float | None = None) -> GuardedSink:
         """The sink for one ``--sink`` value, guarded so that its failures name its plugin.
 
         Raises ``UnknownSink``, ``ValueError`` (a bad spec, the user's to fix) or
         ``BrokenSinkFactory`` (any other exception from the factory, the plugin's to fix)."""
-        spec = SinkSpec.parse(text)
-        sink_type = self.sink_type(spec.scheme)
+        sink_spec = self.parse(text) if isinstance(text, str) else text
+        text = sink_spec.text
+        sink_type = self.sink_type(sink_spec.scheme)
         origin = sink_type.origin
         try:
-            sink = sink_type.factory(spec)
+            sink = sink_type.factory(sink_spec)
         except ValueError as exc:  # messages are redacted: a spec may hold a password
             raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
         except Exception as exc:
@@ -103,15 +126,40 @@ def load(extra_plugins: tuple[Any, ...] = ()) -> Registry:
     registry = Registry(pm)
     own = _own_distribution()
     for module_name in BUILTIN_PLUGINS:
-        pm.register(importlib.import_module(module_name), name=module_name)
-        registry.distributions[module_name] = own
+        _register(registry, importlib.import_module(module_name), module_name, own)
     _load_entry_points(registry)
     for plugin in extra_plugins:
         if not pm.is_registered(plugin):  # an installed plugin that a test also passes
-            name = pm.register(plugin, name=_in_process_name(pm, plugin))
-            registry.distributions[name] = "registered in-process"
+            _register(registry, plugin, _in_process_name(pm, plugin), "registered in-process")
     _collect_sinks(registry)
     return registry
+
+
+def call_order(hook: Any) -> list[Any]:
+    """A hook's implementations in the order pluggy calls them: ``tryfirst`` ones first,
+    ``trylast`` ones last, otherwise the plugin registered last first."""
+    return list(reversed(hook.get_hookimpls()))
+
+
+def _register(registry: Registry, plugin: Any, name: str, distribution: str) -> None:
+    """Register ``plugin``, or leave it out, reported, if one of its hooks is a wrapper: the
+    collector calls each plugin's hook on its own, so a wrapper would never run."""
+    registry.pm.register(plugin, name=name)
+    for caller in registry.pm.get_hookcallers(plugin) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                registry.pm.unregister(plugin)
+                marker = "wrapper=True" if impl.wrapper else "hookwrapper=True"
+                _fail(
+                    registry,
+                    name,
+                    f"plugin {name!r} ({distribution}) left out: its {caller.name} hook is "
+                    f"marked {marker}, which hotprobe does not support: each plugin's hook is "
+                    "called on its own, so that one plugin's exception never stops another's. "
+                    "Use a plain @hookimpl; tryfirst=True or trylast=True set the order",
+                )
+                return
+    registry.distributions[name] = distribution
 
 
 def _load_entry_points(registry: Registry) -> None:
@@ -127,11 +175,9 @@ def _load_entry_points(registry: Registry) -> None:
             _fail(registry, ep.name, message)
             continue
         try:
-            registry.pm.register(ep.load(), name=ep.name)
+            _register(registry, ep.load(), ep.name, dist)
         except Exception as exc:
             _fail(registry, ep.name, f"plugin {ep.name!r} ({dist}) failed to load: {exc!r}")
-            continue
-        registry.distributions[ep.name] = dist
     for name in sorted((wanted or set()) - found):
         installed = ", ".join(sorted(found)) or "none"
         message = f"HOTPROBE_PLUGINS names {name!r}, not installed (installed: {installed})"
@@ -139,7 +185,9 @@ def _load_entry_points(registry: Registry) -> None:
 
 
 def _collect_sinks(registry: Registry) -> None:
-    for impl in registry.pm.hook.register_sinks.get_hookimpls():  # in registration order
+    """Call every ``register_sinks`` in pluggy's order, each on its own: one raising is
+    reported and the others still run."""
+    for impl in call_order(registry.pm.hook.register_sinks):
         plugin = impl.plugin_name
         arguments = {"register": _Registrar(registry, plugin)}
         try:
@@ -160,30 +208,59 @@ class _Registrar:
         scheme: str,
         factory: SinkFactory,
         description: str = "",
-        options: dict[str, str] | None = None,
+        options: Iterable[Option] = (),
+        target: str | None = "TARGET",
+        passthrough: Callable[[], Collection[str]] | None = None,
     ) -> None:
         scheme = str(scheme).lower()
         if not _SCHEME.fullmatch(scheme):
             raise ValueError(f"bad scheme {scheme!r}: letters, digits, '+', '-', '.'")
         if not callable(factory):
             raise TypeError(f"factory for {scheme!r} is not callable: {factory!r}")
-        taken = self.registry.sink_types.get(scheme)
-        if taken is not None:
-            message = (
-                f"plugin {self.plugin!r}: sink scheme {scheme!r} ignored, "
-                f"already registered by plugin {taken.plugin!r}"
-            )
-            _fail(self.registry, self.plugin, message, missing_schemes=False)
-            return
-        own = dict(options or {})
-        self.registry.sink_types[scheme] = SinkType(
+        if passthrough is not None and not callable(passthrough):
+            raise TypeError(f"passthrough for {scheme!r} is not callable: {passthrough!r}")
+        sink_type = SinkType(
             scheme,
             factory,
             description,
-            {**own, **{k: v for k, v in DELIVERY_OPTIONS.items() if k not in own}},
+            _declared(scheme, options),
+            target,
+            passthrough,
             self.plugin,
             self.registry.distributions.get(self.plugin, ""),
         )
+        taken = self.registry.sink_types.get(scheme)
+        if taken is not None:
+            first, second = sorted((taken, sink_type), key=self._rank)
+            message = (
+                f"plugin {second.plugin!r}: sink scheme {scheme!r} ignored, "
+                f"already registered by plugin {first.plugin!r}"
+            )
+            _fail(self.registry, second.plugin, message, missing_schemes=False)
+            sink_type = first
+        self.registry.sink_types[scheme] = sink_type
+
+    def _rank(self, sink_type: SinkType) -> int:
+        """Plugins registered first keep a scheme: the built-ins, then installed plugins."""
+        return list(self.registry.distributions).index(sink_type.plugin)
+
+
+def _declared(scheme: str, options: Iterable[Option]) -> dict[str, Option]:
+    """A sink's options by name; ``TypeError`` or ``ValueError`` for a bad declaration."""
+    if isinstance(options, (dict, str)):
+        raise TypeError(f"options for {scheme!r} must be a sequence of collector.Option")
+    declared: dict[str, Option] = {}
+    for option in options:
+        if not isinstance(option, Option):
+            raise TypeError(f"option for {scheme!r} is not a collector.Option: {option!r}")
+        if option.name in DELIVERY_OPTIONS:
+            raise ValueError(
+                f"option {option.name!r} of {scheme!r} is a delivery option every sink takes"
+            )
+        if not _OPTION_NAME.fullmatch(option.name) or option.name in declared:
+            raise ValueError(f"option name {option.name!r} of {scheme!r} is not a new identifier")
+        declared[option.name] = option
+    return declared
 
 
 def _in_process_name(pm: pluggy.PluginManager, plugin: Any) -> str:

@@ -3,54 +3,41 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+
+from collector.options import Option
 
 
 @dataclass(frozen=True)
 class SinkSpec:
-    """A parsed ``--sink`` value: ``scheme[:target][?option=value&...]``.
+    """A ``--sink`` value, ``scheme[:target][?name=value&...]``, read against its sink's
+    declaration.
 
     ``file:/tmp/run.jsonl?max_bytes=1000000`` has scheme ``file``, target ``/tmp/run.jsonl``
-    and options ``{"max_bytes": "1000000"}``. ``text`` keeps the whole value (a MongoDB
-    connection string is handed to pymongo as written).
+    and ``options["max_bytes"] == 1000000``: every option the sink declared, converted, with
+    its default when not given. ``delivery`` holds the delivery options given (``batch_size``,
+    ...), which the collector applies. ``query`` holds, exactly as written, the parameters a
+    sink registered with ``passthrough`` takes for its URL (a MongoDB connection string's).
+    ``text`` is the whole value as written.
     """
 
     text: str
     scheme: str
     target: str = ""
-    options: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str) -> SinkSpec:
-        scheme, sep, rest = text.partition(":")
-        if not sep:  # ``live`` or ``live?refresh=2``: options without a target
-            scheme, sep, query = text.partition("?")
-            rest = sep + query
-        target, _, query = rest.partition("?")
-        if target.startswith("//") and scheme == "file":
-            target = target[2:]
-        return cls(text, scheme.strip().lower(), target, dict(parse_qsl(query)))
-
-    def option(self, name: str, default: Any = None, convert: Callable[[str], Any] = str) -> Any:
-        """An option converted with ``convert``; ``default`` when absent. Bad values raise
-        ``ValueError`` naming the option."""
-        if name not in self.options:
-            return default
-        try:
-            return convert(self.options[name])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"sink option {name}={self.options[name]!r}: {exc}") from None
+    options: dict[str, Any] = field(default_factory=dict)
+    delivery: dict[str, Any] = field(default_factory=dict)
+    query: str = ""
 
 
 class Sink(abc.ABC):
     """A destination for kept events: subclass it and implement ``write``.
 
-    The collector builds a sink with ``factory(spec)`` (raise ``ValueError`` there for a bad
-    target or option), then runs it in its own worker thread with a bounded queue, batching,
-    retry with backoff and a disk spool, so a sink only does plain, blocking I/O. ``write``
+    The collector builds a sink with ``factory(spec)``, its options already checked and
+    converted (raise ``ValueError`` there for a bad target), then runs it in its own worker
+    thread with a bounded queue, batching, retry with backoff and a disk spool, so a sink only
+    does plain, blocking I/O. ``write``
     raising means "not written": the same batch comes again later, so delivery is at least
     once. A sink that raises or hangs holds up only itself, and is reported naming its plugin.
     """
@@ -77,14 +64,26 @@ SinkFactory = Callable[[SinkSpec], Sink]
 
 @dataclass(frozen=True)
 class SinkType:
-    """A registered sink scheme and where it came from."""
+    """A registered sink scheme, what its ``--sink`` values may hold, and where it came from.
+
+    ``target`` names what goes after ``scheme:`` (``PATH``), or is ``None`` for a sink that
+    takes none. ``passthrough``, for a sink whose target is a URL with parameters of its own,
+    returns the names of those parameters (compared without case); it is called only when a
+    spec holds a parameter the sink did not declare."""
 
     scheme: str
     factory: SinkFactory
     description: str = ""
-    options: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Option] = field(default_factory=dict)
+    target: str | None = "TARGET"
+    passthrough: Callable[[], Collection[str]] | None = None
     plugin: str = ""
     distribution: str = ""
+
+    @property
+    def usage(self) -> str:
+        """How a ``--sink`` value for it starts: ``file:PATH``, ``stdout``."""
+        return self.scheme if self.target is None else f"{self.scheme}:{self.target}"
 
     @property
     def origin(self) -> str:

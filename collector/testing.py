@@ -16,6 +16,7 @@ a ``SinkRun``: what the sink's ``write`` received, the calls it got, and what wa
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import tempfile
@@ -31,13 +32,13 @@ import zmq
 
 from collector import registry as registry_module
 from collector.config import CollectorConfig
-from collector.pipeline.delivery import DeliveryOptions, SinkCounters
+from collector.pipeline.delivery import SinkCounters
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.stats import Counters
-from collector.sinks import Sink
+from collector.sinks import Sink, SinkSpec
 from probe.protocol import PROTOCOL_VERSION
 
-__all__ = ["SinkRun", "probe_events", "run_sink"]
+__all__ = ["SinkRun", "probe_events", "run_sink", "sink_spec"]
 
 
 @dataclass
@@ -89,7 +90,7 @@ def run_sink(
             return run_sink(
                 spec, events, plugins=plugins, interval=interval, timeout=timeout, workdir=temporary
             )
-    from collector.pipeline.collect import Collector, build_runners
+    from collector.pipeline.collect import Collector, NoSinks
 
     messages: list[str] = []
     handler = _ListHandler(messages)
@@ -97,14 +98,7 @@ def run_sink(
     logger.addHandler(handler)
     try:
         registry = registry_module.load(tuple(plugins))
-        delivery = DeliveryOptions(spool_dir=str(Path(workdir) / "hotprobe-spool"))
-        runners = build_runners(registry, [spec], delivery=delivery)
-        if not runners:
-            raise registry_module.BrokenSinkFactory("; ".join(messages))
-        [runner] = runners
-        recorder = _RecordingSink(runner.sink)
-        runner.sink = recorder
-        run = recorder.run
+        runs = _record_sinks(registry, registry.parse(spec).scheme)
         config = CollectorConfig(
             bind=[free_tcp_endpoint()],
             fan_in=[],
@@ -112,8 +106,14 @@ def run_sink(
             sinks=[spec],
             dead_letter=str(Path(workdir) / "hotprobe-dead-letter.jsonl"),
             shutdown_timeout=min(10.0, timeout),
+            spool_dir=str(Path(workdir) / "hotprobe-spool"),
         )
-        collector = Collector(config, registry, runners)
+        try:
+            collector = Collector.from_config(config, registry)
+        except NoSinks:
+            raise registry_module.BrokenSinkFactory("; ".join(messages)) from None
+        [runner] = collector.runners
+        [run] = runs
         thread = threading.Thread(target=lambda: _finish(run, collector.run()), daemon=True)
         thread.start()
         sent = _send(config.bind[0], events)
@@ -136,6 +136,15 @@ def run_sink(
         return run
     finally:
         logger.removeHandler(handler)
+
+
+def sink_spec(text: str, plugins: Iterable[Any] = ()) -> SinkSpec:
+    """The ``SinkSpec`` a sink's factory gets for ``text`` (a ``--sink`` value), to build a
+    sink directly in a test: ``CSVSink(sink_spec("csv:out.csv?fields=probe,n"))``.
+
+    ``plugins`` as for ``run_sink``. Raises ``UnknownSink`` or ``ValueError`` as
+    ``hotprobe collect`` would."""
+    return registry_module.load(tuple(plugins)).parse(text)
 
 
 def probe_events(probe: str = "train", total: int = 3, **data: Any) -> list[dict[str, Any]]:
@@ -207,28 +216,46 @@ def _finish(run: SinkRun, status: int) -> None:
     run.status = status
 
 
-class _RecordingSink(Sink):
-    """Forwards to the guarded sink and writes down what happened."""
+def _record_sinks(registry: registry_module.Registry, scheme: str) -> list[SinkRun]:
+    """Make ``scheme``'s factory wrap each sink it builds in a ``_RecordingSink``; the list
+    returned gets the ``SinkRun`` of each."""
+    sink_type = registry.sink_type(scheme)
+    runs: list[SinkRun] = []
 
-    def __init__(self, guarded: Any) -> None:
-        super().__init__(guarded.spec)
-        self.guarded = guarded
-        self.run = SinkRun(sink=guarded.inner)
+    def recording_factory(spec: SinkSpec) -> Any:
+        sink = sink_type.factory(spec)
+        if not isinstance(sink, Sink):
+            return sink  # the registry reports it
+        recorder = _RecordingSink(sink, spec)
+        runs.append(recorder.run)
+        return recorder
+
+    registry.sink_types[scheme] = dataclasses.replace(sink_type, factory=recording_factory)
+    return runs
+
+
+class _RecordingSink(Sink):
+    """Forwards to the plugin's sink and writes down what happened."""
+
+    def __init__(self, sink: Sink, spec: SinkSpec) -> None:
+        super().__init__(spec)
+        self.sink = sink
+        self.run = SinkRun(sink=sink)
 
     def open(self) -> None:
-        self._call("open", self.guarded.open)
+        self._call("open", self.sink.open)
 
     def write(self, events: list[dict[str, Any]]) -> None:
         batch = copy.deepcopy(events)
-        self._call("write", self.guarded.write, events)
+        self._call("write", self.sink.write, events)
         self.run.batches.append(batch)
         self.run.events.extend(batch)
 
     def flush(self) -> None:
-        self._call("flush", self.guarded.flush)
+        self._call("flush", self.sink.flush)
 
     def close(self) -> None:
-        self._call("close", self.guarded.close)
+        self._call("close", self.sink.close)
 
     def _call(self, name: str, method: Any, *args: Any) -> None:
         self.run.calls.append(name)

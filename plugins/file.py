@@ -8,9 +8,25 @@ from typing import Any
 
 import orjson
 
-from collector import Sink, SinkSpec, hookimpl
+from collector import Option, Sink, SinkSpec, hookimpl
+from collector.options import choice, count_or_zero
 
-FSYNC_POLICIES = ("batch", "idle", "never")
+OPTIONS = (
+    Option(
+        "fsync",
+        "batch (after every batch), idle (after quiet spells and at close) or never",
+        choice("batch", "idle", "never"),
+        "idle",
+    ),
+    Option(
+        "max_bytes",
+        "rotate before the file would pass this size",
+        count_or_zero,
+        0,
+        default_text="0: never",
+    ),
+    Option("backups", "rotated files kept as PATH.1 ... PATH.N", count_or_zero, 5),
+)
 
 
 class FileSink(Sink):
@@ -33,13 +49,9 @@ class FileSink(Sink):
         if not spec.target:
             raise ValueError("file sink needs a path: file:PATH")
         self.path = os.path.expanduser(spec.target)
-        self.fsync = spec.option("fsync", "idle", str.lower)
-        if self.fsync not in FSYNC_POLICIES:
-            raise ValueError(f"sink option fsync={self.fsync!r}: expected one of {FSYNC_POLICIES}")
-        self.max_bytes = spec.option("max_bytes", 0, int)
-        self.backups = spec.option("backups", 5, int)
-        if self.max_bytes < 0 or self.backups < 0:
-            raise ValueError("sink options max_bytes and backups must be >= 0")
+        self.fsync = spec.options["fsync"]
+        self.max_bytes = spec.options["max_bytes"]
+        self.backups = spec.options["backups"]
         self._fd: int | None = None
         self._size = 0
 
@@ -127,9 +139,6 @@ def register_sinks(register):
         "file",
         FileSink,
         description="JSON lines appended to a file",
-        options={
-            "fsync": "batch (after every batch), idle (after quiet spells; default) or never",
-            "max_bytes": "rotate before the file would pass this size (default 0: never)",
-            "backups": "rotated files kept as PATH.1 ... PATH.N (default 5)",
-        },
+        options=OPTIONS,
+        target="PATH",
     )

@@ -1,8 +1,9 @@
 """``mongodb://...``: kept events inserted into a MongoDB collection.
 
-A standard connection string selects the sink. The database is the URI's path (default
-``hotprobe``); the ``collection`` option (default ``events``) is taken out of the URI before
-pymongo sees it. Documents are the events as they are, except:
+A standard connection string selects the sink, and reaches pymongo exactly as written, less
+hotprobe's own options: ``collection`` (default ``events``) and the delivery options. Its
+other parameters are checked against the ones pymongo knows. The database is the URI's path
+(default ``hotprobe``). Documents are the events as they are, except:
 
 - ``timestamp`` is stored as a BSON date (UTC, millisecond precision);
 - field names MongoDB refuses are made safe, at any depth (``data`` included): a leading
@@ -20,9 +21,10 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import unquote, unquote_plus
 
-from collector import Sink, SinkSpec, hookimpl
+from collector import Option, Sink, SinkSpec, hookimpl
+from collector.options import text
 
 DEFAULT_DATABASE = "hotprobe"
 DEFAULT_COLLECTION = "events"
@@ -38,22 +40,36 @@ _PROTOCOL_FIELDS = frozenset(
 )
 
 
+def collection_name(value: str) -> str:
+    """A MongoDB collection name: not empty, no ``$``."""
+    name = text(value)
+    if "$" in name:
+        raise ValueError(f"expected a collection name without '$', not {value!r}")
+    return name
+
+
+def connection_string_parameters() -> frozenset[str]:
+    """The parameters pymongo knows in a connection string (lower case, as it compares them)."""
+    from pymongo.common import URI_OPTIONS_VALIDATOR_MAP
+
+    return frozenset(URI_OPTIONS_VALIDATOR_MAP)
+
+
+OPTIONS = (Option("collection", "collection name", collection_name, DEFAULT_COLLECTION),)
+
+
 class MongoSink(Sink):
     """Inserts batches into ``database.collection``; the client is made in ``open``, in the
     sink's worker thread (after any fork)."""
 
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
-        base, _, query = spec.text.partition("?")
-        pairs = parse_qsl(query, keep_blank_values=True)
-        self.collection_name = dict(pairs).get("collection", DEFAULT_COLLECTION)
-        if not self.collection_name or "$" in self.collection_name:
-            raise ValueError(f"sink option collection={self.collection_name!r}: not a name")
-        rest = [(key, value) for key, value in pairs if key != "collection"]
-        self.uri = base + ("?" + urlencode(rest) if rest else "")
-        given = {key.lower() for key, _ in rest}
+        self.collection_name = spec.options["collection"]
+        self.uri = f"{spec.scheme}:{spec.target}" + (f"?{spec.query}" if spec.query else "")
+        pieces = spec.query.split("&") if spec.query else []
+        given = {unquote_plus(piece.partition("=")[0]).lower() for piece in pieces}
         self.client_options = {k: v for k, v in CLIENT_DEFAULTS.items() if k.lower() not in given}
-        path = base.partition("://")[2].partition("/")[2]
+        path = spec.target.removeprefix("//").partition("/")[2]
         self.database_name = unquote(path) or DEFAULT_DATABASE
         if spec.scheme == "mongodb":  # mongodb+srv would need DNS here: checked in open()
             from pymongo.errors import PyMongoError
@@ -141,14 +157,13 @@ def _safe_value(value: Any) -> Any:
 
 @hookimpl
 def register_sinks(register):
-    options = {
-        "collection": f"collection name (default {DEFAULT_COLLECTION}; database: the URI path, "
-        f"default {DEFAULT_DATABASE})",
-    }
     for scheme in ("mongodb", "mongodb+srv"):
         register(
             scheme,
             MongoSink,
-            description="documents inserted into MongoDB (standard connection string)",
-            options=options,
+            description="documents inserted into MongoDB (standard connection string; "
+            f"the database is its path, default {DEFAULT_DATABASE})",
+            options=OPTIONS,
+            target="//HOST[:PORT]/DATABASE",
+            passthrough=connection_string_parameters,
         )

@@ -34,8 +34,4 @@ class StdoutSink(Sink):
 
 @hookimpl
 def register_sinks(register):
-    register(
-        "stdout",
-        StdoutSink,
-        description="JSON lines on standard output",
-    )
+    register("stdout", StdoutSink, description="JSON lines on standard output", target=None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
-from collector.config import CollectorConfig
+from collector.cli import main
+from collector.config import SETTINGS, CollectorConfig
 from collector.configfile import OPTIONS, ConfigError, build, read_file
 from tests.conftest import ROOT
 
@@ -24,10 +26,42 @@ def collect(*args: str, cwd=ROOT) -> tuple[int, list[str]]:
     return result.returncode, result.stderr.splitlines()
 
 
-def test_every_setting_has_an_option():
-    assert {attribute for attribute, _ in OPTIONS.values()} == set(
-        CollectorConfig.__dataclass_fields__
+def test_every_setting_is_declared_once_as_a_flag_and_a_file_key():
+    assert [setting.attribute for setting in SETTINGS] == list(CollectorConfig.__dataclass_fields__)
+    assert set(OPTIONS) == {setting.name for setting in SETTINGS}
+    assert CollectorConfig() == CollectorConfig(
+        **{setting.attribute: setting.default for setting in SETTINGS}
     )
+
+
+def test_collect_help_is_made_from_the_declarations_with_their_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["collect", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for setting in SETTINGS:
+        assert f"--{setting.name} " in shown
+        assert " ".join(setting.described.split()) in shown
+    assert "(repeatable; default tcp://127.0.0.1:5556)" in shown
+    assert "events per write (default 500; per sink: ?batch_size=)" in shown
+    assert "`" not in shown
+
+
+def test_hotprobe_help_shows_no_markup(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "`" not in capsys.readouterr().out
+
+
+def test_the_operations_guide_lists_every_option_with_its_default():
+    rows = [
+        line
+        for line in (ROOT / "docs" / "operations.md").read_text().splitlines()
+        if line.startswith("| `--")
+    ]
+    for setting in SETTINGS:
+        [row] = [row for row in rows if re.match(rf"\| `--{setting.name}[ `]", row)]
+        if setting.default_text is None and setting.shown_default is not None:
+            assert f"`{setting.shown_default}`" in row or setting.shown_default in row, row
 
 
 def test_file_sets_every_option_and_the_command_line_wins(tmp_path):

@@ -8,9 +8,9 @@ import re
 import pytest
 from rich.console import Console
 
-from collector import SinkSpec
 from collector import registry as registry_module
 from collector.cli import main
+from collector.testing import sink_spec
 from plugins.live import LiveSink
 
 
@@ -60,7 +60,7 @@ def clock() -> Clock:
 
 
 def make_sink(clock: Clock, options: str = "stalled_after=5") -> LiveSink:
-    return LiveSink(SinkSpec.parse(f"live?{options}"), console=recorded_console(), clock=clock)
+    return LiveSink(sink_spec(f"live?{options}"), console=recorded_console(), clock=clock)
 
 
 def test_rows_show_progress_rate_eta_and_states(clock: Clock) -> None:
@@ -172,7 +172,7 @@ def test_many_streams_show_the_ones_that_matter_and_count_the_rest(clock: Clock)
 
 def test_the_terminal_height_limits_the_rows(clock: Clock) -> None:
     console = Console(width=120, height=12, file=io.StringIO(), force_terminal=True)
-    sink = LiveSink(SinkSpec.parse("live"), console=console, clock=clock)
+    sink = LiveSink(sink_spec("live"), console=console, clock=clock)
     sink.write([event(f"s{i}", "progress", 1, 2) for i in range(50)])
     recorder = recorded_console(120)
     recorder.print(sink.renderable())
@@ -183,7 +183,7 @@ def test_the_terminal_height_limits_the_rows(clock: Clock) -> None:
 
 def test_open_and_close_leave_the_last_frame_and_show_the_cursor(clock: Clock) -> None:
     console = Console(width=120, height=30, file=io.StringIO(), force_terminal=True)
-    sink = LiveSink(SinkSpec.parse("live?refresh=20"), console=console, clock=clock)
+    sink = LiveSink(sink_spec("live?refresh=20"), console=console, clock=clock)
     sink.open()
     sink.write([event("solve", "start", 0, 4), event("solve", "end", 4, 4, elapsed=1.0)])
     sink.close()
@@ -195,7 +195,7 @@ def test_open_and_close_leave_the_last_frame_and_show_the_cursor(clock: Clock) -
 
 def test_not_a_terminal_gets_the_final_frame_only(clock: Clock) -> None:
     console = Console(width=120, file=io.StringIO())
-    sink = LiveSink(SinkSpec.parse("live"), console=console, clock=clock)
+    sink = LiveSink(sink_spec("live"), console=console, clock=clock)
     sink.open()
     sink.write([event("solve", "end", 4, 4, elapsed=1.0)])
     sink.close()
@@ -211,7 +211,7 @@ def test_live_is_a_registered_sink_with_options() -> None:
 
 
 def test_options_follow_the_scheme_without_a_target() -> None:
-    spec = SinkSpec.parse("live?refresh=2&stalled_after=30")
+    spec = sink_spec("live?refresh=2&stalled_after=30")
     assert (spec.scheme, spec.target) == ("live", "")
     sink = LiveSink(spec)
     assert (sink.refresh, sink.board.stalled_after) == (2.0, 30.0)
@@ -221,7 +221,7 @@ def test_options_follow_the_scheme_without_a_target() -> None:
 def test_bad_options_are_a_usage_error(option: str, capsys) -> None:
     assert main(["collect", "--sink", f"live?{option}"]) == 2
     name, value = option.split("=")
-    assert f"sink option {name}={value!r}" in capsys.readouterr().err
+    assert f"option {name}={value!r}" in capsys.readouterr().err
 
 
 def test_the_rows_on_screen_stay_put_while_others_update(clock: Clock) -> None:

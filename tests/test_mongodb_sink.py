@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from pymongo import MongoClient
 
-from collector.pipeline.delivery import DeliveryOptions, split_delivery_options
-from collector.sinks import SinkSpec
+from collector.testing import sink_spec
 from plugins.mongodb import MongoSink, to_document
 from tests.conftest import wait_for
 from tests.event_sender import make_events, send
@@ -17,7 +16,7 @@ from tests.mongo_server import fresh_name
 
 
 def collection_of(spec: str):
-    sink = MongoSink(SinkSpec.parse(split_delivery_options(spec, DeliveryOptions())[1]))
+    sink = MongoSink(sink_spec(spec))
     client = MongoClient(sink.uri, serverSelectionTimeoutMS=10_000)
     return client[sink.database_name][sink.collection_name]
 
@@ -48,13 +47,35 @@ def test_documents_are_made_safe_without_touching_the_event():
 
 
 def test_the_connection_string_selects_database_and_collection():
-    sink = MongoSink(SinkSpec.parse("mongodb://h:1/science?collection=runs&directConnection=true"))
+    sink = MongoSink(sink_spec("mongodb://h:1/science?collection=runs&directConnection=true"))
     assert (sink.database_name, sink.collection_name) == ("science", "runs")
     assert sink.uri == "mongodb://h:1/science?directConnection=true"
-    default = MongoSink(SinkSpec.parse("mongodb://h:1"))
+    default = MongoSink(sink_spec("mongodb://h:1"))
     assert (default.database_name, default.collection_name) == ("hotprobe", "events")
     with pytest.raises(ValueError, match="connection string"):
-        MongoSink(SinkSpec.parse("mongodb://h:notaport/db"))
+        MongoSink(sink_spec("mongodb://h:notaport/db"))
+
+
+def test_the_connection_string_reaches_the_sink_exactly_as_written():
+    written = (
+        "mongodb://ada:p%40ss%2Fw%3Ard@h:1/sci%5Fence?authSource=admin&collection=runs"
+        "&authMechanismProperties=SERVICE_NAME:mongo,CANONICALIZE_HOST_NAME:true"
+        "&appname=a+b%2Bc&batch_size=20&readPreferenceTags=dc:ny,rack:1"
+    )
+    sink = MongoSink(sink_spec(written))
+    assert sink.uri == (
+        "mongodb://ada:p%40ss%2Fw%3Ard@h:1/sci%5Fence?authSource=admin"
+        "&authMechanismProperties=SERVICE_NAME:mongo,CANONICALIZE_HOST_NAME:true"
+        "&appname=a+b%2Bc&readPreferenceTags=dc:ny,rack:1"
+    )
+    assert (sink.database_name, sink.collection_name) == ("sci_ence", "runs")
+
+
+def test_a_connection_string_parameter_pymongo_does_not_know_is_refused_with_a_suggestion():
+    with pytest.raises(ValueError, match=r"unknown option 'autSource'; did you mean 'authsource'"):
+        sink_spec("mongodb://h:1/db?autSource=admin")
+    with pytest.raises(ValueError, match=r"unknown option 'colection'; did you mean 'collection'"):
+        sink_spec("mongodb://h:1/db?colection=runs")
 
 
 def test_a_bad_connection_string_is_refused_without_echoing_its_password(capsys):

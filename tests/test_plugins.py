@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from collector import Sink, SinkSpec, hookimpl, testing
+from collector import Option, Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
-from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
 from collector.testing import probe_events
 from tests.conftest import wait_for
@@ -30,7 +29,7 @@ class ListSink(Sink):
 class ListPlugin:
     @hookimpl
     def register_sinks(self, register):
-        register("list", ListSink, description="in memory", options={"tag": "a label"})
+        register("list", ListSink, description="in memory", options=[Option("tag", "a label")])
 
 
 def test_builtins_are_registered_as_plugins_of_the_hotprobe_distribution():
@@ -41,17 +40,18 @@ def test_builtins_are_registered_as_plugins_of_the_hotprobe_distribution():
         assert sink_type.distribution.startswith("hotprobe")
         assert registry.pm.get_plugin(f"plugins.{scheme}") is not None
     file_options = registry.sink_types["file"].options
-    assert {"fsync", "max_bytes", "backups", "batch_size"} <= set(file_options)
+    assert list(file_options) == ["fsync", "max_bytes", "backups"]
 
 
 def test_a_plugin_registers_a_scheme_with_its_description_and_options():
     registry = registry_module.load((ListPlugin(),))
     sink_type = registry.sink_types["list"]
     assert sink_type.description == "in memory"
-    assert list(sink_type.options) == ["tag", *DELIVERY_OPTIONS]  # its own first
-    assert sink_type.options["tag"] == "a label"
+    assert list(sink_type.options) == ["tag"]
+    assert sink_type.options["tag"].help == "a label"
     assert sink_type.distribution == "registered in-process"
-    assert isinstance(registry.create_sink("list:x?tag=t").inner, ListSink)
+    sink = registry.create_sink("list:x?tag=t").inner
+    assert isinstance(sink, ListSink) and sink.spec.options == {"tag": "t"}
 
 
 def test_register_sinks_raising_is_reported_naming_the_plugin_and_others_still_load(caplog):
@@ -76,7 +76,7 @@ def test_a_scheme_registered_twice_keeps_the_first_and_says_so():
 
     registry = registry_module.load((Impostor(),))
     assert registry.sink_types["file"].plugin == "plugins.file"
-    duplicate, bad_name = registry.failures
+    bad_name, duplicate = registry.failures  # registered last, Impostor is called first
     assert "'file' ignored, already registered by plugin 'plugins.file'" in duplicate
     assert "bad scheme 'bad scheme!'" in bad_name
     assert registry.failed_plugins == ["Impostor"]  # for the bad name, not the duplicate
@@ -92,16 +92,21 @@ def test_unknown_scheme_says_what_exists_on_one_line():
 
 
 def test_factory_errors_are_bad_specs_or_broken_plugins():
+    def fussy(spec):
+        if not spec.target.isdigit():
+            raise ValueError(f"expected slots, not {spec.target!r}")
+        return ListSink(spec)
+
     class Factories:
         @hookimpl
         def register_sinks(self, register):
-            register("fussy", lambda spec: spec.option("size", convert=int) and ListSink(spec))
+            register("fussy", fussy)
             register("buggy", lambda spec: 1 / 0)
             register("wrongtype", lambda spec: object())
 
     registry = registry_module.load((Factories(),))
-    with pytest.raises(ValueError, match=r"--sink 'fussy:x\?size=big': sink option size="):
-        registry.create_sink("fussy:x?size=big")
+    with pytest.raises(ValueError, match=r"^--sink 'fussy:big': expected slots, not 'big'$"):
+        registry.create_sink("fussy:big")
     with pytest.raises(registry_module.BrokenSinkFactory, match="ZeroDivisionError"):
         registry.create_sink("buggy:")
     with pytest.raises(registry_module.BrokenSinkFactory, match="returned object, not a Sink"):
@@ -191,7 +196,7 @@ def test_a_stalled_sink_call_is_reported_once_naming_the_plugin(caplog):
         def write(self, events):
             release.wait(30)
 
-    guarded = GuardedSink(Stuck(SinkSpec.parse("stuck:")), "plugin 'stuck' (x 1)", 0.3)
+    guarded = GuardedSink(Stuck(SinkSpec("stuck:", "stuck")), "plugin 'stuck' (x 1)", 0.3)
     writer = threading.Thread(target=guarded.write, args=([{}],))
     writer.start()
     try:
@@ -205,10 +210,94 @@ def test_a_stalled_sink_call_is_reported_once_naming_the_plugin(caplog):
 
 
 def test_guarded_sink_forwards_calls_and_attributes():
-    inner = ListSink(SinkSpec.parse("list:x"))
+    inner = ListSink(SinkSpec("list:x", "list", "x"))
     guarded = GuardedSink(inner, "plugin 'list' (x 1)", stall_after=0)
     guarded.open()
     guarded.write([{"n": 1}])
     guarded.flush()
     guarded.close()
     assert guarded.written == [{"n": 1}] and guarded.spec.target == "x"
+
+
+def marking(name: str, **marks: bool) -> object:
+    """A plugin whose process_event appends ``name`` to the event's ``order`` list."""
+
+    class Marking:
+        @hookimpl(**marks)
+        def process_event(self, event):
+            event.setdefault("order", []).append(name)
+
+    Marking.__name__ = name
+    return Marking()
+
+
+def test_process_event_hooks_run_in_pluggys_order(run_sink):
+    plugins = [
+        ListPlugin(),
+        marking("plain_first"),
+        marking("wants_first", tryfirst=True),
+        marking("wants_last", trylast=True),
+        marking("plain_second"),
+    ]
+    expected = ["wants_first", "plain_second", "plain_first", "wants_last"]
+    pluggys_own = {}
+    registry_module.load(tuple(plugins)).pm.hook.process_event(event=pluggys_own)
+    assert pluggys_own["order"] == expected
+
+    run = run_sink("list:", probe_events(total=1), plugins=plugins)
+    assert [event["order"] for event in run.events] == [expected] * 3
+
+
+def test_a_raising_tryfirst_hook_does_not_stop_the_others(run_sink):
+    class Raising:
+        @hookimpl(tryfirst=True)
+        def process_event(self, event):
+            raise RuntimeError("first and broken")
+
+    run = run_sink("list:", probe_events(total=1), plugins=[ListPlugin(), Raising(), marking("m")])
+    assert [event["order"] for event in run.events] == [["m"]] * 3
+    assert any("plugin 'Raising' process_event failed" in m for m in run.messages)
+
+
+@pytest.mark.parametrize("marker", ["wrapper", "hookwrapper"])
+@pytest.mark.parametrize("hook", ["process_event", "register_sinks"])
+def test_a_wrapper_hook_is_refused_when_the_plugin_loads(run_sink, caplog, marker, hook):
+    class Wrapping:
+        @hookimpl(**{marker: True}, specname=hook)
+        def wrap(self, **arguments):
+            yield
+
+    registry = registry_module.load((Wrapping(), ListPlugin()))
+    [failure] = registry.failures
+    assert failure.startswith(
+        f"plugin 'Wrapping' (registered in-process) left out: its {hook} hook is marked "
+        f"{marker}=True, which hotprobe does not support"
+    )
+    assert "tryfirst=True or trylast=True set the order" in failure
+    assert registry.pm.get_plugin("Wrapping") is None and "list" in registry.sink_types
+    assert failure in caplog.text
+
+    run = run_sink("list:", probe_events(total=1), plugins=[ListPlugin(), Wrapping()])
+    assert len(run.events) == 3 and run.status == 0
+
+
+def test_the_plugin_registered_first_keeps_a_scheme_whatever_the_call_order():
+    class Eager:
+        @hookimpl(tryfirst=True)
+        def register_sinks(self, register):
+            register("file", ListSink)
+            register("shared", ListSink, description="eager's")
+
+    class Later:
+        @hookimpl(tryfirst=True)
+        def register_sinks(self, register):
+            register("shared", ListSink, description="later's")
+
+    registry = registry_module.load((Eager(), Later()))
+    assert registry.sink_types["file"].plugin == "plugins.file"
+    assert registry.sink_types["shared"].description == "eager's"
+    assert sorted(registry.failures) == [
+        "plugin 'Eager': sink scheme 'file' ignored, already registered by plugin 'plugins.file'",
+        "plugin 'Later': sink scheme 'shared' ignored, already registered by plugin 'Eager'",
+    ]
+    assert registry.failed_plugins == []

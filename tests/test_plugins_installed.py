@@ -130,11 +130,18 @@ def environment(site: Path, plugins: str | None = None) -> dict[str, str]:
     return env
 
 
-def hotprobe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def hotprobe(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """The ``hotprobe`` command of this checkout."""
     code = "import sys; from collector.cli import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
     )
 
 
@@ -191,7 +198,7 @@ def test_the_example_plugins_own_tests_pass_with_the_run_sink_fixture(site, tmp_
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b5 passed\b", result.stdout), result.stdout
+    assert re.search(r"\b7 passed\b", result.stdout), result.stdout
 
 
 def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
@@ -251,7 +258,27 @@ def test_an_unknown_scheme_names_the_plugins_that_failed_to_load(site):
 def test_a_bad_sink_option_is_status_2_naming_the_option(site):
     result = hotprobe("collect", "--sink", "sqlite:x.db?table=a;b", env=environment(site))
     assert result.returncode == 2
-    assert lines_with(result.stderr, "error: --sink 'sqlite:x.db?table=a;b': table='a;b'")
+    assert lines_with(result.stderr, "error: --sink 'sqlite:x.db?table=a;b': option table='a;b'")
+
+
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        ("sqlite:x.db?tabel=runs", "unknown option 'tabel'; did you mean 'table'?"),
+        ("sqlite:x.db?batch_sise=9", "unknown option 'batch_sise'; did you mean 'batch_size'?"),
+        ("sqlite.db", "unknown sink scheme 'sqlite.db' (known: "),
+        ("sqlit:x.db", "did you mean 'sqlite'?"),
+    ],
+)
+def test_a_typo_in_the_installed_plugins_spec_is_status_2_with_a_suggestion(
+    site, tmp_path, spec, complaint
+):
+    env = environment(site, plugins="sqlite")
+    result = hotprobe("collect", "--sink", spec, env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("hotprobe collect: error: ") and complaint in line
+    assert not list(tmp_path.iterdir())  # nothing created: no database, no spool
 
 
 def test_hotprobe_sinks_lists_schemes_plugins_distributions_and_options(site):
@@ -260,6 +287,8 @@ def test_hotprobe_sinks_lists_schemes_plugins_distributions_and_options(site):
     assert result.stderr == ""
     blocks = {}
     for line in result.stdout.splitlines():
+        if not line:
+            continue
         if not line.startswith(" "):
             scheme = line.split()[0]
             blocks[scheme] = [line]
@@ -267,14 +296,17 @@ def test_hotprobe_sinks_lists_schemes_plugins_distributions_and_options(site):
             blocks[scheme].append(line.strip())
     assert {"file", "stdout", "sqlite"} <= set(blocks)
     assert " ".join(blocks["sqlite"][0].split()) == "sqlite rows in a SQLite table (sqlite:PATH)"
-    assert [" ".join(line.split()) for line in blocks["sqlite"][1:3]] == [
-        "from sqlite (hotprobe-sqlite 0.1.0)",
+    assert [" ".join(line.split()) for line in blocks["sqlite"][1:]] == [
+        "sqlite:PATH, from sqlite (hotprobe-sqlite 0.1.0)",
         "?table= table name (default events)",
     ]
-    delivery = [line.split()[0] for line in blocks["sqlite"][3:]]
-    assert delivery == ["?batch_size=", "?max_delay=", "?queue_size=", "?spool_max_bytes="]
-    assert blocks["file"][1].startswith("from plugins.file (hotprobe ")
+    assert blocks["file"][1].startswith("file:PATH, from plugins.file (hotprobe ")
     assert any(line.startswith("?fsync=  ") for line in blocks["file"])
+    # The delivery options every sink takes are listed once, after the sinks.
+    assert blocks["every"][0] == "every sink also takes:"
+    delivery = [line.split()[0] for line in blocks["every"][1:]]
+    assert delivery == ["?batch_size=", "?max_delay=", "?queue_size=", "?spool_max_bytes="]
+    assert result.stdout.count("?batch_size=") == 1
 
 
 def test_hotprobe_plugins_none_loads_only_the_built_ins(site):

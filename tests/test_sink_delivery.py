@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector import registry as registry_module
+from collector.pipeline.collect import build_runners
+from collector.pipeline.delivery import DeliveryOptions, SinkRunner
 from collector.pipeline.spool import Spool
 from collector.sinks import Sink, SinkSpec
 from tests.conftest import wait_for
@@ -17,7 +17,7 @@ class RecordingSink(Sink):
     """Keeps what it is given; fails while ``down`` is set; sleeps ``delay`` per batch."""
 
     def __init__(self, down: bool = False, delay: float = 0.0) -> None:
-        super().__init__(SinkSpec.parse("test"))
+        super().__init__(SinkSpec("test", "test"))
         self.events: list[dict] = []
         self.batches: list[int] = []
         self.down = threading.Event()
@@ -160,15 +160,22 @@ def test_a_sink_that_cannot_open_is_retried_and_its_events_spooled_meanwhile(tmp
     runner.close(5.0)
 
 
-def test_delivery_options_come_out_of_the_spec():
-    defaults = DeliveryOptions()
-    options, text = split_delivery_options(
-        "mongodb://h/db?collection=c&batch_size=100&max_delay=0.5", defaults
-    )
-    assert (options.batch_size, options.max_delay) == (100, 0.5)
-    assert text == "mongodb://h/db?collection=c"
-    assert split_delivery_options("stdout", defaults) == (defaults, "stdout")
-    with pytest.raises(ValueError, match="batch_size"):
-        split_delivery_options("stdout?batch_size=lots", defaults)
-    with pytest.raises(ValueError, match="batch_size"):
-        split_delivery_options("stdout?batch_size=0", defaults)
+def test_a_sinks_delivery_options_apply_over_the_defaults_and_keep_its_spool(tmp_path):
+    registry = registry_module.load()
+    defaults = DeliveryOptions(spool_dir=str(tmp_path / "spool"), max_delay=0.3)
+    path = tmp_path / "out.jsonl"
+    spools = []
+    for text in (
+        f"file:{path}?fsync=batch&batch_size=100&max_delay=0.5",
+        f"file:{path}?fsync=batch",
+    ):
+        [runner] = build_runners(registry, [text], delivery=defaults)
+        spools.append(runner.spool.directory)
+        runner.spool.close()
+        assert runner.sink.fsync == "batch"
+        assert runner.name == text
+        if "batch_size" in text:
+            assert (runner.options.batch_size, runner.options.max_delay) == (100, 0.5)
+        else:
+            assert (runner.options.batch_size, runner.options.max_delay) == (500, 0.3)
+    assert spools[0] == spools[1]  # tuning delivery does not orphan what is spooled

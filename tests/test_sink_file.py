@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from collector.sinks import SinkSpec
+from collector.testing import sink_spec
 from plugins.file import FileSink
 from tests.conftest import read_jsonl
 
 
 def sink_for(text: str) -> FileSink:
-    sink = FileSink(SinkSpec.parse(text))
+    sink = FileSink(sink_spec(text))
     sink.open()
     return sink
 
@@ -55,4 +55,4 @@ def test_a_line_longer_than_max_bytes_gets_a_file_of_its_own(tmp_path):
 @pytest.mark.parametrize("option", ["fsync=sometimes", "max_bytes=-1", "max_bytes=big"])
 def test_bad_options_are_clear_errors(tmp_path, option):
     with pytest.raises(ValueError, match=option.partition("=")[0]):
-        FileSink(SinkSpec.parse(f"file:{tmp_path / 'x'}?{option}"))
+        FileSink(sink_spec(f"file:{tmp_path / 'x'}?{option}"))

@@ -9,7 +9,7 @@ import threading
 
 from collector import registry as registry_module
 from collector.config import CollectorConfig
-from collector.pipeline.collect import Collector, build_runners
+from collector.pipeline.collect import Collector
 from collector.pipeline.endpoints import free_tcp_endpoint
 
 
@@ -17,8 +17,7 @@ def run_demo(sinks: list[str] | None = None, seconds: float = 3.0) -> int:
     """Run the collector here and ``collector.demo.workload`` in a child process."""
     endpoint = free_tcp_endpoint()
     config = CollectorConfig(bind=[endpoint], interval=0.1, sinks=sinks or ["stdout"])
-    registry = registry_module.load()
-    collector = Collector(config, registry, build_runners(registry, config.sinks))
+    collector = Collector.from_config(config, registry_module.load())
     env = dict(os.environ, HOTPROBE_ENDPOINT=endpoint, HOTPROBE_DEMO_SECONDS=str(seconds))
     env.pop("HOTPROBE_DISABLE", None)
     worker = subprocess.Popen([sys.executable, "-m", "collector.demo.workload"], env=env)

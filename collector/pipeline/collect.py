@@ -7,19 +7,21 @@ import logging
 import signal
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from collector.config import CollectorConfig
 from collector.curve.server import CurveServer, curve_server
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.decode import decode_batch
-from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions, SinkRunner
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver
 from collector.pipeline.spool import Spool, redacted, spool_directory
 from collector.pipeline.stats import Counters, stats_line
-from collector.registry import BrokenSinkFactory, Registry
+from collector.registry import BrokenSinkFactory, Registry, call_order
+from collector.sinkspec import without
 from probe.protocol import fan_in_endpoint, is_loopback
 
 log = logging.getLogger("collector")
@@ -41,13 +43,16 @@ def build_runners(
     runners: list[SinkRunner] = []
     try:
         for text in specs:
-            options, sink_text = split_delivery_options(text, defaults)
+            spec = registry.parse(text)
+            options = replace(defaults, **spec.delivery)
             try:
-                sink = registry.create_sink(sink_text, stall_after)
+                sink = registry.create_sink(spec, stall_after)
             except BrokenSinkFactory as exc:
                 log.error("%s", exc)
                 continue
-            spool = Spool(spool_directory(options.spool_dir, sink_text), options.spool_max_bytes)
+            # The spool stays the sink's whatever its delivery options: named without them.
+            named = without(text, DELIVERY_OPTIONS)
+            spool = Spool(spool_directory(options.spool_dir, named), options.spool_max_bytes)
             runners.append(SinkRunner(redacted(text), sink, options, spool, sink.origin))
     except BaseException:
         for runner in runners:
@@ -56,8 +61,14 @@ def build_runners(
     return runners
 
 
+class NoSinks(RuntimeError):
+    """Sinks were asked for, and every one of them failed to be created (each was reported)."""
+
+
 class Collector:
-    """Runs until ``stop()`` (or SIGINT/SIGTERM when ``run`` is called in the main thread)."""
+    """Runs until ``stop()`` (or SIGINT/SIGTERM when ``run`` is called in the main thread).
+
+    Made with ``Collector.from_config(config, registry)``."""
 
     #: How often idle streams are forgotten, and after how long without a kept event.
     HOUSEKEEPING_PERIOD = 10.0
@@ -70,8 +81,7 @@ class Collector:
         runners: list[SinkRunner],
         curve: CurveServer | None = None,
     ) -> None:
-        """``curve`` is made from the config's CURVE options unless given (raises
-        ``KeyFileError``), and the sockets bound (raises ``BindError``)."""
+        """Binds the sockets (raises ``BindError``); ``curve`` None: no CURVE."""
         self.config = config
         self.registry = registry
         self.runners = runners
@@ -80,8 +90,6 @@ class Collector:
         self.dead_letters = DeadLetters(config.dead_letter)
         self._stop = threading.Event()
         self._processors = self._event_processors()
-        if curve is None:
-            curve = curve_server(config.curve_secret_key, config.curve_clients)
         self.receiver = Receiver(
             config.bind, config.fan_in_endpoints, config.max_message_size, curve
         )
@@ -92,6 +100,23 @@ class Collector:
             for sock, (kind, endpoint) in zip(receiver.sockets, receiver.endpoints, strict=True)
         ]
         self.monitor = PeerMonitor(watched, config.max_message_size, curve=curve is not None)
+
+    @classmethod
+    def from_config(cls, config: CollectorConfig, registry: Registry) -> Collector:
+        """The collector ``config`` describes, its sinks made by ``registry``'s plugins.
+
+        Raises ``KeyFileError`` (the CURVE keys), ``UnknownSink`` or ``ValueError`` (a bad
+        ``--sink``, a spool directory in use), ``NoSinks`` and ``BindError``."""
+        curve = curve_server(config.curve_secret_key, config.curve_clients)
+        runners = build_runners(registry, config.sinks, config.sink_stall_after, config.delivery)
+        if config.sinks and not runners:
+            raise NoSinks("no sink could be created; not starting")
+        try:
+            return cls(config, registry, runners, curve)
+        except BaseException:
+            for runner in runners:
+                runner.spool.close()
+            raise
 
     def stop(self, *_: Any) -> None:
         self._stop.set()
@@ -184,10 +209,9 @@ class Collector:
         return True
 
     def _event_processors(self) -> list:
-        processors = []
-        for impl in self.registry.pm.hook.process_event.get_hookimpls():
-            processors.append(_isolated(impl.plugin_name, impl.function))
-        return processors
+        """The ``process_event`` hooks in pluggy's order, each isolated from the others."""
+        hook = self.registry.pm.hook.process_event
+        return [_isolated(impl.plugin_name, impl.function) for impl in call_order(hook)]
 
     def _fan_in_for(self, endpoint: str) -> str:
         """The fan-in endpoint(s) to name when a second process connects to ``endpoint``."""

@@ -16,23 +16,14 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
+from collector.options import Option, count, seconds, size
 from collector.pipeline.spool import Spool, spool_directory
 from collector.sinks import Sink
 
 log = logging.getLogger("collector")
-
-#: Options every sink accepts in its spec (``--sink 'file:x.jsonl?batch_size=100'``); they
-#: are taken out before the sink sees its spec.
-DELIVERY_OPTIONS = {
-    "batch_size": "events per write (default 500)",
-    "max_delay": "seconds an event may wait for its batch to fill (default 0.2)",
-    "queue_size": "events held in memory before the excess goes to the spool (default 100000)",
-    "spool_max_bytes": "disk spool bound; the oldest spooled events go first (default 1 GiB)",
-}
 
 
 @dataclass(frozen=True)
@@ -57,24 +48,33 @@ class DeliveryOptions:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
 
 
-def split_delivery_options(text: str, defaults: DeliveryOptions) -> tuple[DeliveryOptions, str]:
-    """A ``--sink`` value's delivery options applied over ``defaults``, and the value without
-    them (what the sink itself is built from). Bad values raise ``ValueError``."""
-    base, _, query = text.partition("?")
-    pairs = parse_qsl(query, keep_blank_values=True)
-    ours = {k: v for k, v in pairs if k in DELIVERY_OPTIONS}
-    if not ours:
-        return defaults, text
-    types = {f.name: f.type for f in fields(DeliveryOptions)}
-    changes: dict[str, Any] = {}
-    for name, value in ours.items():
-        convert = int if types[name] in ("int", int) else float
-        try:
-            changes[name] = convert(value)
-        except ValueError:
-            raise ValueError(f"sink option {name}={value!r}: expected a number") from None
-    rest = urlencode([(k, v) for k, v in pairs if k not in DELIVERY_OPTIONS])
-    return replace(defaults, **changes), base + ("?" + rest if rest else "")
+#: Options every sink accepts in its spec (``--sink 'file:x.jsonl?batch_size=100'``); the
+#: registry takes them out of the spec, so that a sink never sees them.
+DELIVERY_OPTIONS = {
+    option.name: option
+    for option in (
+        Option("batch_size", "events per write", count, DeliveryOptions.batch_size),
+        Option(
+            "max_delay",
+            "seconds an event may wait for its batch to fill",
+            seconds,
+            DeliveryOptions.max_delay,
+        ),
+        Option(
+            "queue_size",
+            "events held in memory before the excess goes to the spool",
+            count,
+            DeliveryOptions.queue_size,
+        ),
+        Option(
+            "spool_max_bytes",
+            "disk spool bound; the oldest spooled events go first",
+            size,
+            DeliveryOptions.spool_max_bytes,
+            default_text="1GiB",
+        ),
+    )
+}
 
 
 @dataclass

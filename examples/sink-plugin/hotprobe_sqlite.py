@@ -12,7 +12,7 @@ import re
 import sqlite3
 from typing import Any
 
-from collector import Sink, SinkSpec, hookimpl
+from collector import Option, Sink, SinkSpec, hookimpl
 
 #: Protocol fields stored in columns of their own, with their SQLite types.
 COLUMNS = {
@@ -32,6 +32,18 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SQLITE_INT = range(-(2**63), 2**63)
 
 
+def table_name(value: str) -> str:
+    """A table name that needs no quoting in SQL."""
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"expected letters, digits and '_' only, not {value!r}")
+    return value
+
+
+#: The sink's options, declared once: the collector checks and converts them, and
+#: ``hotprobe sinks`` lists them with their defaults.
+OPTIONS = (Option("table", "table name", table_name, "events"),)
+
+
 class SQLiteSink(Sink):
     """One transaction per batch: a batch is stored whole or not at all, so a failed write
     that the collector retries never leaves half a batch behind. An event stored twice
@@ -42,9 +54,7 @@ class SQLiteSink(Sink):
         if not spec.target:
             raise ValueError("sqlite sink needs a database path: sqlite:PATH")
         self.path = os.path.expanduser(spec.target)
-        self.table = spec.option("table", "events")
-        if not _NAME.fullmatch(self.table):
-            raise ValueError(f"table={self.table!r}: letters, digits and '_' only")
+        self.table = spec.options["table"]
         self.connection: sqlite3.Connection | None = None
         names = ", ".join([*COLUMNS, "event_json"])
         marks = ", ".join("?" * (len(COLUMNS) + 1))
@@ -101,5 +111,6 @@ def register_sinks(register):
         "sqlite",
         SQLiteSink,
         description="rows in a SQLite table (sqlite:PATH)",
-        options={"table": "table name (default events)"},
+        options=OPTIONS,
+        target="PATH",
     )

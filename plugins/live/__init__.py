@@ -11,12 +11,24 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.live import Live
 
-from collector import Sink, SinkSpec, hookimpl
+from collector import Option, Sink, SinkSpec, hookimpl
+from collector.options import count, number_above_zero
 from plugins.live.board import LiveBoard
 from plugins.live.table import render
 
 # Lines around the rows: the header, the "not shown" line and the summary.
 _FRAME_LINES = 3
+
+OPTIONS = (
+    Option("refresh", "redraws per second", number_above_zero, 4.0),
+    Option(
+        "stalled_after",
+        "seconds without an event before a stream is stalled",
+        number_above_zero,
+        10.0,
+    ),
+    Option("max_rows", "rows shown at most", count, None, default_text="all that fit the terminal"),
+)
 
 
 class LiveSink(Sink):
@@ -30,9 +42,9 @@ class LiveSink(Sink):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(spec)
-        self.refresh = spec.option("refresh", 4.0, _positive)
-        self.max_rows = spec.option("max_rows", None, _positive_int)
-        self.board = LiveBoard(stalled_after=spec.option("stalled_after", 10.0, _positive))
+        self.refresh = spec.options["refresh"]
+        self.max_rows = spec.options["max_rows"]
+        self.board = LiveBoard(stalled_after=spec.options["stalled_after"])
         self.console = console
         self.clock = clock
         self._live: Live | None = None
@@ -83,29 +95,12 @@ class LiveSink(Sink):
         self._redirected.clear()
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise ValueError("must be > 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError("must be > 0")
-    return value
-
-
 @hookimpl
 def register_sinks(register):
     register(
         "live",
         LiveSink,
         description="a live view in the terminal: a row per stream with bar, rate and ETA",
-        options={
-            "refresh": "redraws per second (default 4)",
-            "stalled_after": "seconds without an event before a stream is stalled (default 10)",
-            "max_rows": "rows shown at most (default: what fits the terminal)",
-        },
+        options=OPTIONS,
+        target=None,
     )
