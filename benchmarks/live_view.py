@@ -18,7 +18,7 @@ import time
 
 from rich.console import Console
 
-from collector import SinkSpec
+from collector import registry
 from plugins.file import FileSink
 from plugins.live import LiveSink
 from probe.protocol import PROTOCOL_VERSION
@@ -65,11 +65,11 @@ def median(measure) -> float:
 
 def main() -> None:
     batches = make_batches()
-    file_sink = FileSink(SinkSpec.parse("file:/dev/null"))
+    file_sink = FileSink(registry.load().parse("file:/dev/null"))
     file_sink.open()
 
     def live_write() -> float:
-        return events_per_second(LiveSink(SinkSpec.parse("live")).write, batches)
+        return events_per_second(LiveSink(registry.load().parse("live")).write, batches)
 
     live = median(live_write)
     anchor = median(lambda: events_per_second(file_sink.write, batches))
@@ -78,7 +78,7 @@ def main() -> None:
     print(f"    ratio live/file = {live / anchor:.2f}")
 
     console = Console(width=120, height=40, file=io.StringIO(), force_terminal=True)
-    sink = LiveSink(SinkSpec.parse("live"), console=console)
+    sink = LiveSink(registry.load().parse("live"), console=console)
     for batch in batches:
         sink.write(batch)
 
