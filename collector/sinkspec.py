@@ -20,7 +20,10 @@ def scheme_of(text: str) -> str:
 
 
 def looks_like_path(text: str) -> bool:
-    """Whether a value with no known scheme was probably meant as a file: ``run.jsonl``."""
+    """Whether a value with no known scheme was probably meant as a file: ``run.jsonl``,
+    ``./out/run.jsonl``, ``~/run.jsonl`` (a URL such as ``mongo://host`` is not)."""
+    if "://" in text:
+        return False
     return "/" in text or "\\" in text or text.startswith(("~", ".")) or "." in scheme_of(text)
 
 
