@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import last_stats, read_jsonl, run_python, wait_for
 
 WORKLOAD = """
     import time
@@ -175,7 +174,7 @@ def test_signal_stops_with_status_0_and_keeps_every_kept_event(tmp_path, start_c
         sender.kill()
         sender.wait(timeout=10)
     assert status == 0, collector.stderr
-    kept = int(re.search(r"kept=(\d+)", collector.stderr).group(1))
+    kept = last_stats(collector.stderr).counts["kept"]
     marks = [e["data"]["i"] for e in read_jsonl(out)]
     assert len(marks) == kept > 200
     assert marks == sorted(set(marks))

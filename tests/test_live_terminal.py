@@ -13,7 +13,7 @@ import time
 
 import orjson
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT, probe_environment
 
 DEMO = "import sys; from collector.cli import main; sys.exit(main(['demo']))"
 TIMEOUT = 90.0
@@ -22,9 +22,7 @@ HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
 
 def demo_environment() -> dict[str, str]:
     environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HOTPROBE_") and k not in ("COLUMNS", "LINES", "NO_COLOR")
+        k: v for k, v in probe_environment().items() if k not in ("COLUMNS", "LINES", "NO_COLOR")
     }
     environment["TERM"] = "xterm-256color"
     return environment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import run_python
+from tests.helpers import run_python
 
 BUSY = """
     import probe

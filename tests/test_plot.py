@@ -14,7 +14,7 @@ from PIL import Image
 
 from collector.cli import main
 from collector.plot.source import select
-from tests.conftest import ROOT, CollectorProcess, read_jsonl, run_python, wait_for
+from tests.helpers import ROOT, CollectorProcess, read_jsonl, run_python, wait_for
 
 WORKLOAD = """
     import time

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, read_jsonl, run_python, wait_for
+from tests.helpers import ROOT, last_stats, probe_environment, read_jsonl, run_python, wait_for
 
 BROKEN_PLUGINS = {
     # plugin (entry-point name): (scheme, module source)
@@ -123,8 +123,7 @@ def site(tmp_path_factory) -> Path:
 
 
 def environment(site: Path, plugins: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), os.environ["PYTHONPATH"]])
+    env = probe_environment(PYTHONPATH=os.pathsep.join([str(site), os.environ["PYTHONPATH"]]))
     if plugins is not None:
         env["HOTPROBE_PLUGINS"] = plugins
     return env
@@ -142,7 +141,7 @@ def hotprobe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def with_site(site, monkeypatch):
     """Collectors started in this test see the installed plugins, all but ``HOTPROBE_PLUGINS``
     that the test sets."""
-    for name in [k for k in os.environ if k.startswith("HOTPROBE_")]:
+    for name in os.environ.keys() - probe_environment().keys():
         monkeypatch.delenv(name)
     monkeypatch.setenv("PYTHONPATH", environment(site)["PYTHONPATH"])
     return monkeypatch
@@ -173,7 +172,7 @@ def test_the_example_plugin_installed_by_pip_receives_events(with_site, tmp_path
 
     assert wait_for(lambda: ("checkpoint", "mark") in [row[:2] for row in stored()]), stored()
     assert collector.stop() == 0, collector.stderr
-    kept = int(re.search(r"kept=(\d+)", collector.stderr).group(1))
+    kept = last_stats(collector.stderr).counts["kept"]
     rows = stored()
     assert len(rows) == kept
     assert rows[0] == ("load", "start", 0) and ("load", "end", 50) in rows

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_python, wait_for
 
 HANG = 10.0  # seconds: far above the 1 s target, only to tell a hang from a slow machine
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_python, wait_for
 
 TASKS = 200
 

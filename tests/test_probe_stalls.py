@@ -10,7 +10,7 @@ import sys
 import textwrap
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_python, wait_for
 
 FLOOD = 200_000
 

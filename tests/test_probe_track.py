@@ -10,7 +10,7 @@ import pytest
 
 import probe
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_python, wait_for
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from probe._wire import encode, json_safe
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_python, wait_for
 
 
 class Opaque:

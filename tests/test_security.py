@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
 import stat
 import subprocess
 import sys
@@ -18,7 +15,16 @@ from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.monitor import HUNG_UP
 from probe.protocol import read_key_file
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import (
+    free_port,
+    last_stats,
+    make_keys,
+    probe_environment,
+    reachable_host_name,
+    read_jsonl,
+    run_python,
+    wait_for,
+)
 
 EMIT = """
     import probe
@@ -50,16 +56,6 @@ def hotprobe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
-def make_keys(tmp_path: Path) -> tuple[Path, Path]:
-    """Key pairs for collector, alice and mallory; only alice's public key is allowed."""
-    keys, clients = tmp_path / "keys", tmp_path / "clients"
-    for name in ("collector", "alice", "mallory"):
-        generate(keys, name)
-    clients.mkdir()
-    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
-    return keys, clients
-
-
 def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args, **kwargs):
     return start_collector(
         "--interval", "0", "--sink", f"file:{out}",
@@ -72,13 +68,7 @@ def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args
 
 def latest_refused(collector) -> int:
     """``refused=`` in the newest stats line (0 until it appears)."""
-    counts = re.findall(r"refused=(\d+)", collector.stderr)
-    return int(counts[-1]) if counts else 0
-
-
-def probe_env(endpoint: str, **variables: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    return dict(env, HOTPROBE_ENDPOINT=endpoint, **variables)
+    return last_stats(collector.stderr).counts.get("refused", 0)
 
 
 def keyed(keys: Path, client: str, server: str = "collector") -> dict[str, str]:
@@ -106,17 +96,6 @@ def finish(sender: tuple) -> dict:
     output = process.communicate(timeout=30)[0]
     assert process.returncode == 0
     return json.loads(output)
-
-
-def reachable_host_name() -> tuple[str, dict[str, str]]:
-    """This machine's host name, as a cluster node would name the collector's; a name that
-    does not resolve falls back to ``localhost`` with the fan-in socket forced."""
-    name = socket.gethostname()
-    try:
-        socket.gethostbyname(name)
-    except OSError:
-        return "localhost", {"HOTPROBE_SOCKET": "push"}
-    return name, {}
 
 
 def test_generated_keys_are_owner_only(tmp_path):
@@ -233,15 +212,14 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
         (["CURVE is used on one side only", HUNG_UP], {}),  # whichever side sees it first
     ]
     for lines, variables in refusals:
-        env = probe_env(collector.endpoint, NAME="intruder", **variables)
+        env = probe_environment(collector.endpoint, NAME="intruder", **variables)
         sender = start_sender(tmp_path, env)
         said = lambda lines=lines: any(line in collector.stderr for line in lines)  # noqa: E731
         assert wait_for(said), collector.stderr
         finish(sender)
-    time.sleep(0.5)  # the last stats line has every refusal so far
+    assert wait_for(lambda: latest_refused(collector) >= 3), collector.stderr
     so_far = latest_refused(collector)
-    assert so_far >= 3, collector.stderr
-    again = start_sender(tmp_path, probe_env(collector.endpoint, **keyed(keys, "mallory")))
+    again = start_sender(tmp_path, probe_environment(collector.endpoint, **keyed(keys, "mallory")))
     assert wait_for(lambda: latest_refused(collector) > so_far), collector.stderr
     finish(again)
     assert collector.stop() == 0
@@ -281,7 +259,7 @@ def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_col
 
 
 def test_wide_bind_without_keys_warns(tmp_path, start_collector):
-    port = free_tcp_endpoint().rpartition(":")[2]
+    port = free_port()
     collector = start_collector(
         "--sink", f"file:{tmp_path / 'e.jsonl'}", endpoint=f"tcp://0.0.0.0:{port}"
     )
@@ -294,11 +272,11 @@ def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, sta
     collector by itself, and its loop keeps going while there is none."""
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
-    port = int(free_tcp_endpoint().rpartition(":")[2])
+    port = free_port()
     bind = f"tcp://0.0.0.0:{port}"
     first = curve_collector(start_collector, keys, clients, out, endpoint=bind)
     host, extra = reachable_host_name()
-    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"))
+    env = probe_environment(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"))
     down, up = tmp_path / "down", tmp_path / "up"
     sender = start_sender(tmp_path, env, down, up)
     try:
@@ -332,12 +310,14 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
     pointed at its host name, which use the fan-in socket since it is not a loopback name."""
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
-    port = int(free_tcp_endpoint().rpartition(":")[2])
+    port = free_port()
     collector = curve_collector(
         start_collector, keys, clients, out, endpoint=f"tcp://0.0.0.0:{port}"
     )
     host, extra = reachable_host_name()
-    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"), HOTPROBE_RUN="j42")
+    env = probe_environment(
+        f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"), HOTPROBE_RUN="j42"
+    )
     ranks = [
         subprocess.Popen(
             [sys.executable, "-c", RANK],

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import textwrap
 import time
 
-from tests.conftest import read_jsonl, wait_for
 from tests.event_sender import make_events, send
+from tests.helpers import last_stats, read_jsonl, wait_for
 
 PLUGIN = '''
     """Test sinks: one raising on every write, one sleeping 5 s per batch."""
@@ -49,12 +48,6 @@ def install_test_sinks(directory, monkeypatch) -> None:
     monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
 
 
-def sink_stats(stderr: str, scheme: str) -> dict[str, int]:
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    part = line.partition(f"sink[{scheme}")[2].partition(" sink[")[0]
-    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", part)}
-
-
 def test_failing_and_slow_sinks_do_not_delay_a_file_sink(tmp_path, monkeypatch, start_collector):
     install_test_sinks(tmp_path / "plugin", monkeypatch)
     out, slept = tmp_path / "events.jsonl", tmp_path / "slept.txt"
@@ -74,7 +67,7 @@ def test_failing_and_slow_sinks_do_not_delay_a_file_sink(tmp_path, monkeypatch, 
     assert time.monotonic() - started < 4 + 3  # the shutdown bound, plus process exit
     assert [e["seq"] for e in read_jsonl(out)] == list(range(400))
     assert "this sink always fails" in collector.stderr
-    failing = sink_stats(collector.stderr, "failing")
-    sleepy = sink_stats(collector.stderr, "sleepy")
+    failing = last_stats(collector.stderr).sink("failing")
+    sleepy = last_stats(collector.stderr).sink("sleepy")
     assert failing["in_spool"] == 400 and failing["lost"] == 0 and failing["retried"] > 0
     assert sleepy["written"] + sleepy["in_spool"] >= 400 and sleepy["lost"] == 0
