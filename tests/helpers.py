@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,20 +92,6 @@ def run_program(
     """Run ``tests/programs/<name>.py`` to its end with the probe pointed at ``endpoint``."""
     return subprocess.run(
         program(name, *args),
-        env=probe_environment(endpoint, **env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def run_python(
-    code: str, endpoint: str | None = None, timeout: float = 60.0, **env: str
-) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter with the probe pointed at ``endpoint``."""
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
         env=probe_environment(endpoint, **env),
         capture_output=True,
         text=True,

@@ -4,17 +4,16 @@ replica set acknowledging with ``w=majority``."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 from tests.helpers import (
     free_port,
     make_keys,
     probe_environment,
+    program,
     reachable_host_name,
     wait_for,
 )
 from tests.mongo_server import collection_of, collection_uri, external_server, fresh_name
-from tests.test_security import RANK
 
 
 def test_ranks_into_one_collector_into_a_replica_set(tmp_path, start_collector, mongo_servers):
@@ -40,9 +39,7 @@ def test_ranks_into_one_collector_into_a_replica_set(tmp_path, start_collector, 
         HOTPROBE_RUN="slurm-81723",
     )
     ranks = [
-        subprocess.Popen(
-            [sys.executable, "-c", RANK], env=dict(env, RANK=str(rank)), stdout=subprocess.DEVNULL
-        )
+        subprocess.Popen(program("rank"), env=dict(env, RANK=str(rank)), stdout=subprocess.DEVNULL)
         for rank in range(4)
     ]
     assert [rank.wait(timeout=60) for rank in ranks] == [0, 0, 0, 0]

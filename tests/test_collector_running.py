@@ -7,8 +7,6 @@ import base64
 import re
 import signal
 import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -17,7 +15,7 @@ import orjson
 import zmq
 
 from probe.protocol import fan_in_endpoint
-from tests.helpers import last_stats, read_jsonl, wait_for
+from tests.helpers import last_stats, program, read_jsonl, wait_for
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -162,25 +160,9 @@ def test_config_file_with_a_command_line_override(tmp_path, start_collector):
 def test_stops_promptly_with_status_0_under_a_flood(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    flood = textwrap.dedent(
-        f"""
-        import zmq
-        context = zmq.Context()
-        pair = context.socket(zmq.PAIR)
-        push = context.socket(zmq.PUSH)
-        pair.connect({collector.endpoint!r})
-        push.connect({fan_in_endpoint(collector.endpoint)!r})
-        n = 0
-        while True:
-            n += 1
-            for sock in (pair, push):
-                try:
-                    sock.send(b'{{"probe": "flood", "n": %d}}' % n, zmq.NOBLOCK)
-                except zmq.Again:
-                    pass
-        """
+    sender = subprocess.Popen(
+        program("raw_flood", collector.endpoint, fan_in_endpoint(collector.endpoint))
     )
-    sender = subprocess.Popen([sys.executable, "-c", flood])
     try:
         assert wait_for(lambda: len(read_jsonl(out)) > 1000), collector.stderr
         status = collector.stop(signal.SIGINT)  # fails if it takes over 20 s

@@ -21,7 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, last_stats, probe_environment, read_jsonl, run_python, wait_for
+from tests.helpers import (
+    ROOT,
+    last_stats,
+    probe_environment,
+    program,
+    read_jsonl,
+    run_program,
+    wait_for,
+)
 
 BROKEN_PLUGINS = {
     # plugin (entry-point name): (scheme, module source)
@@ -131,9 +139,8 @@ def environment(site: Path, plugins: str | None = None) -> dict[str, str]:
 
 def hotprobe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """The ``hotprobe`` command of this checkout."""
-    code = "import sys; from collector.cli import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60
+        program("hotprobe_command", *args), env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -156,13 +163,7 @@ def test_the_example_plugin_installed_by_pip_receives_events(with_site, tmp_path
     db = tmp_path / "run.db"
     collector = start_collector("--interval", "0", "--sink", f"sqlite:{db}")
     assert "sinks: sqlite:" in collector.stderr and "error" not in collector.stderr
-    workload = """
-        import probe
-        for item in probe.iterate(range(50), "load"):
-            pass
-        probe.emit("checkpoint", loss=0.25)
-    """
-    assert run_python(workload, collector.endpoint).returncode == 0
+    assert run_program("load_and_checkpoint", endpoint=collector.endpoint).returncode == 0
 
     def stored():
         if not db.exists():
@@ -200,12 +201,7 @@ def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
     sinks = ["file:" + str(out)] + [f"{scheme}:" for scheme, _ in BROKEN_PLUGINS.values() if scheme]
     args = ["--interval", "0", "--sink-stall-after", "1"]
     collector = start_collector(*args, *[a for s in sinks for a in ("--sink", s)])
-    workload = """
-        import probe
-        for i in range(300):
-            probe.emit("marks", i=i)
-    """
-    assert run_python(workload, collector.endpoint).returncode == 0
+    assert run_program("emit_marks", "300", endpoint=collector.endpoint).returncode == 0
     assert wait_for(lambda: len(read_jsonl(out)) == 300), collector.stderr
     assert wait_for(lambda: len(lines_with(collector.stderr, "has not returned")) == 2)
     assert wait_for(lambda: "disk on fire" in collector.stderr)

@@ -9,27 +9,10 @@ import jupyter_client
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.helpers import probe_environment, read_jsonl, wait_for
+from tests.helpers import PROGRAMS, probe_environment, read_jsonl, wait_for
 
 HANG = 30.0  # seconds: jupyter_client kills a kernel that has not stopped after 5 s
-
-CELL = """
-import os
-import probe
-
-@probe.track
-def step(x):
-    return x
-
-for i in range(1000):
-    step(i)
-for _ in probe.iterate(range(100), "cell-loop"):
-    pass
-bar = probe.progress("open-bar", total=10)
-bar.__enter__()
-bar.update(5)
-print(os.getpid())
-"""
+CELL = (PROGRAMS / "jupyter_cell.py").read_text()
 
 
 def run_cell(client, code: str) -> str:

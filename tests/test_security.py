@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,40 +19,18 @@ from tests.helpers import (
     last_stats,
     make_keys,
     probe_environment,
+    program,
     reachable_host_name,
     read_jsonl,
-    run_python,
+    run_program,
     wait_for,
 )
 
-EMIT = """
-    import probe
-    for i in range(20):
-        probe.emit("secure", i=i)
-"""
-
-#: Emits every 10 ms until the file named by argv[1] exists; prints its stats at the end.
-SENDER = """
-import json, os, sys, time
-import probe
-down, up = sys.argv[2:4] if len(sys.argv) > 3 else ("", "")
-i = while_down = 0
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline and not os.path.exists(sys.argv[1]):
-    probe.emit(os.environ.get("NAME", "beat"), i=i)
-    i += 1
-    if down and os.path.exists(down) and not os.path.exists(up):
-        while_down += 1
-    time.sleep(0.01)
-print(json.dumps({"sent": probe.stats()["sent"], "while_down": while_down}))
-"""
-
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
-
 
 def hotprobe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-c", HOTPROBE, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
+    return subprocess.run(
+        program("hotprobe_command", *args), capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args, **kwargs):
@@ -82,7 +59,7 @@ def start_sender(tmp_path: Path, env: dict[str, str], *markers: Path) -> tuple:
     """A probe process emitting until its stop file exists: ``(process, stop_file)``."""
     stop = tmp_path / f"stop-{time.monotonic_ns()}"
     process = subprocess.Popen(
-        [sys.executable, "-c", SENDER, str(stop), *map(str, markers)],
+        program("beat_until_stopped", str(stop), *map(str, markers)),
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -202,7 +179,7 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = curve_collector(start_collector, keys, clients, out, "--stats-interval", "0.2")
     assert "with CURVE, 1 client keys in" in collector.stderr
-    allowed = run_python(EMIT, collector.endpoint, **keyed(keys, "alice"))
+    allowed = run_program("emit_twenty", endpoint=collector.endpoint, **keyed(keys, "alice"))
     assert allowed.returncode == 0, allowed.stderr
     assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
 
@@ -242,8 +219,10 @@ def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_col
 
     def attempt(client: str, name: str) -> bool:
         """Did a fresh process with ``client``'s keys get its 20 events in?"""
-        code = EMIT.replace('"secure"', f'"{name}"')
-        assert run_python(code, collector.endpoint, **keyed(keys, client)).returncode == 0
+        emitted = run_program(
+            "emit_twenty", name, endpoint=collector.endpoint, **keyed(keys, client)
+        )
+        assert emitted.returncode == 0, emitted.stderr
         arrived = lambda: sum(e["probe"] == name for e in read_jsonl(out)) == 20  # noqa: E731
         return wait_for(arrived, timeout=3)
 
@@ -297,14 +276,6 @@ def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, sta
     assert report["while_down"] >= 10  # the loop went on: no send waited for the collector
 
 
-RANK = """
-import os, probe
-for step in probe.iterate(range(50), "rank"):
-    probe.emit("rank-step", rank=int(os.environ["RANK"]), step=step)
-print(probe.stats()["socket"])
-"""
-
-
 def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_collector):
     """The cluster case: a collector bound to every interface with CURVE, and several ranks
     pointed at its host name, which use the fan-in socket since it is not a loopback name."""
@@ -320,7 +291,7 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
     )
     ranks = [
         subprocess.Popen(
-            [sys.executable, "-c", RANK],
+            program("rank"),
             env=dict(env, RANK=str(rank)),
             stdout=subprocess.PIPE,
             text=True,
@@ -344,33 +315,9 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
 
 def test_unusable_keys_never_raise_into_a_send_and_configure_says_why(tmp_path):
     keys, _ = make_keys(tmp_path)
-    code = """
-        import logging, os
-        import probe
-        logging.basicConfig(level=logging.WARNING)
-        for i in range(5):
-            probe.emit("step", i=i)  # HOTPROBE_CLIENT_KEY names a missing file: never raises
-        assert probe.stats()["sent"] == 0 and probe.stats()["dropped"] == 5, probe.stats()
-        keys = os.environ["KEYS"]
-        for server, client, message in [
-            (keys + "/collector.key", keys + "/missing.key_secret", "no such key file"),
-            (keys + "/collector.key", keys + "/alice.key", "holds no secret key"),
-            ("not-a-key", None, "no such key file"),
-            ("~" * 40, None, "neither 40 z85 characters nor a key file"),
-            ("#" * 40, None, "neither 40 z85 characters nor a key file"),
-        ]:
-            try:
-                probe.configure(server_key=server, client_key=client)
-            except ValueError as exc:
-                assert message in str(exc), exc
-            else:
-                raise AssertionError(f"no error for {server}, {client}")
-        probe.configure(server_key=keys + "/collector.key", client_key=keys + "/alice.key_secret")
-        print("ok")
-    """
-    result = run_python(
-        code,
-        free_tcp_endpoint(),
+    result = run_program(
+        "unusable_keys",
+        endpoint=free_tcp_endpoint(),
         HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
         HOTPROBE_CLIENT_KEY=str(keys / "missing.key_secret"),
         KEYS=str(keys),
