@@ -1,4 +1,5 @@
-"""What the tests share: paths, polling, a collector process, probe programs, the stats line."""
+"""What the tests share: paths, polling, a collector process, the environment probe programs
+run in, CURVE keys, free ports, and the stats line parsed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ import orjson
 from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
 
-ROOT = Path(__file__).resolve().parent.parent
-PROGRAMS = Path(__file__).resolve().parent / "programs"
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+PROGRAMS = TESTS / "programs"  # the probe programs tests run in subprocesses
+SINK_PLUGINS = TESTS / "sink_plugins"  # plugin modules tests install as distributions
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
 

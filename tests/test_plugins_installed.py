@@ -16,13 +16,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import (
     ROOT,
+    SINK_PLUGINS,
     last_stats,
     probe_environment,
     program,
@@ -31,79 +31,20 @@ from tests.helpers import (
     wait_for,
 )
 
-BROKEN_PLUGINS = {
-    # plugin (entry-point name): (scheme, module source)
-    "broken_import": (
-        None,
-        "import hotprobe_no_such_dependency\n",
-    ),
-    "raising_factory": (
-        "exploding",
-        """
-        from collector import hookimpl
-
-        def factory(spec):
-            raise RuntimeError("no licence server")
-
-        @hookimpl
-        def register_sinks(register):
-            register("exploding", factory)
-        """,
-    ),
-    "raising_write": (
-        "failing",
-        """
-        from collector import Sink, hookimpl
-
-        class Failing(Sink):
-            def write(self, events):
-                raise OSError("disk on fire")
-
-        @hookimpl
-        def register_sinks(register):
-            register("failing", Failing)
-        """,
-    ),
-    "hanging_open": (
-        "stuckopen",
-        """
-        import time
-        from collector import Sink, hookimpl
-
-        class StuckOpen(Sink):
-            def open(self):
-                time.sleep(3600)
-
-            def write(self, events):
-                pass
-
-        @hookimpl
-        def register_sinks(register):
-            register("stuckopen", StuckOpen)
-        """,
-    ),
-    "hanging_write": (
-        "stuckwrite",
-        """
-        import time
-        from collector import Sink, hookimpl
-
-        class StuckWrite(Sink):
-            def write(self, events):
-                time.sleep(3600)
-
-        @hookimpl
-        def register_sinks(register):
-            register("stuckwrite", StuckWrite)
-        """,
-    ),
+BROKEN_PLUGINS = {  # plugin (entry-point name): the sink scheme it registers
+    "broken_import": None,
+    "raising_factory": "exploding",
+    "raising_write": "failing",
+    "hanging_open": "stuckopen",
+    "hanging_write": "stuckwrite",
 }
 
 
-def write_distribution(site: Path, plugin: str, source: str) -> None:
-    """A one-module distribution ``hotprobe-<plugin>`` with entry point ``plugin``."""
+def write_distribution(site: Path, plugin: str) -> None:
+    """A one-module distribution ``hotprobe-<plugin>`` with entry point ``plugin``: the module
+    is ``tests/sink_plugins/hotprobe_<plugin>.py``."""
     module = f"hotprobe_{plugin}"
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    shutil.copy(SINK_PLUGINS / f"{module}.py", site)
     info = site / f"{module}-0.1.dist-info"
     info.mkdir()
     name = module.replace("_", "-")
@@ -125,8 +66,8 @@ def site(tmp_path_factory) -> Path:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    for plugin, (_, module_source) in BROKEN_PLUGINS.items():
-        write_distribution(target, plugin, module_source)
+    for plugin in BROKEN_PLUGINS:
+        write_distribution(target, plugin)
     return target
 
 
@@ -198,7 +139,7 @@ def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
     with_site, tmp_path, start_collector
 ):
     out = tmp_path / "events.jsonl"
-    sinks = ["file:" + str(out)] + [f"{scheme}:" for scheme, _ in BROKEN_PLUGINS.values() if scheme]
+    sinks = ["file:" + str(out)] + [f"{scheme}:" for scheme in BROKEN_PLUGINS.values() if scheme]
     args = ["--interval", "0", "--sink-stall-after", "1"]
     collector = start_collector(*args, *[a for s in sinks for a in ("--sink", s)])
     assert run_program("emit_marks", "300", endpoint=collector.endpoint).returncode == 0

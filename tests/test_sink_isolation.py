@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import os
-import textwrap
+import shutil
 import time
 
 from tests.event_sender import make_events, send
-from tests.helpers import last_stats, read_jsonl, wait_for
-
-PLUGIN = '''
-    """Test sinks: one raising on every write, one sleeping 5 s per batch."""
-    import time
-
-    from collector import Sink, hookimpl
-
-
-    class FailingSink(Sink):
-        def write(self, events):
-            raise RuntimeError("this sink always fails")
-
-
-    class SleepySink(Sink):
-        def write(self, events):
-            time.sleep(5)
-            with open(self.spec.target, "a") as done:
-                done.write(f"{len(events)}\\n")
-
-
-    @hookimpl
-    def register_sinks(register):
-        register("failing", FailingSink, description="raises on every write")
-        register("sleepy", SleepySink, description="sleeps 5 s per batch")
-'''
+from tests.helpers import SINK_PLUGINS, last_stats, read_jsonl, wait_for
 
 
 def install_test_sinks(directory, monkeypatch) -> None:
     """The plugin as an installed distribution would be: a module and its entry point."""
     directory.mkdir()
-    (directory / "hotprobe_test_sinks.py").write_text(textwrap.dedent(PLUGIN))
+    shutil.copy(SINK_PLUGINS / "hotprobe_test_sinks.py", directory)
     info = directory / "hotprobe_test_sinks-1.0.dist-info"
     info.mkdir()
     metadata = "Metadata-Version: 2.1\nName: hotprobe-test-sinks\nVersion: 1.0\n"
