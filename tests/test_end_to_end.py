@@ -9,14 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.helpers import (
-    last_stats,
-    probe_environment,
-    program,
-    read_jsonl,
-    run_program,
-    wait_for,
-)
+from tests.helpers import last_stats, probe_environment, program, read_jsonl, run_program, wait_for
 
 FIELD_TYPES = {
     "v": int,
