@@ -11,7 +11,7 @@ import pytest
 from collector.cli import main
 from collector.config import SETTINGS, CollectorConfig
 from collector.configfile import OPTIONS, ConfigError, build, read_file
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def collect(*args: str, cwd=ROOT) -> tuple[int, list[str]]:

@@ -12,7 +12,7 @@ from collector import Option, Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
 from collector.pipeline.guard import GuardedSink
 from collector.testing import probe_events
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 class ListSink(Sink):

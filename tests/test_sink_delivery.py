@@ -10,7 +10,7 @@ from collector.pipeline.collect import build_runners
 from collector.pipeline.delivery import DeliveryOptions, SinkRunner
 from collector.pipeline.spool import Spool
 from collector.sinks import Sink, SinkSpec
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 class RecordingSink(Sink):

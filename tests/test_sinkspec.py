@@ -4,7 +4,6 @@ and the errors a typo gets, with the closest valid name."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
@@ -13,7 +12,7 @@ from collector import registry as registry_module
 from collector.options import count
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.testing import sink_spec
-from tests.conftest import ROOT
+from tests.helpers import probe_environment, program
 
 
 class Quiet(Sink):
@@ -67,12 +66,12 @@ def test_an_unknown_option_names_the_closest_valid_one(text, typo, meant):
 @pytest.mark.parametrize(("text", "typo", "meant"), TYPOS)
 def test_an_option_typo_stops_the_collector_with_status_2(tmp_path, text, typo, meant):
     result = subprocess.run(
-        [sys.executable, "-m", "collector", "--sink", text],
+        program("hotprobe_command", "collect", "--sink", text),
         capture_output=True,
         text=True,
         timeout=60,
         cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "HOTPROBE_PLUGINS": "none", "PATH": "/usr/bin:/bin"},
+        env=probe_environment(HOTPROBE_PLUGINS="none"),
     )
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.splitlines()
