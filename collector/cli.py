@@ -64,31 +64,16 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         help="read options from a TOML file (same names as below; the command line wins)",
     )
     for setting in SETTINGS:
-        flag = f"--{setting.name}"
+        how: dict[str, Any]
         if setting.convert is options.flag:
-            collect.add_argument(
-                flag,
-                dest=setting.attribute,
-                action=argparse.BooleanOptionalAction,
-                default=None,
-                help=setting.described,
-            )
+            how = {"action": argparse.BooleanOptionalAction}
         elif setting.repeatable:  # each value a string; the list is converted as a whole
-            collect.add_argument(
-                flag,
-                dest=setting.attribute,
-                action="append",
-                metavar=setting.metavar,
-                help=setting.described,
-            )
+            how = {"action": "append", "metavar": setting.metavar}
         else:
-            collect.add_argument(
-                flag,
-                dest=setting.attribute,
-                type=_option_type(setting),
-                metavar=setting.metavar,
-                help=setting.described,
-            )
+            how = {"type": _option_type(setting), "metavar": setting.metavar}
+        collect.add_argument(
+            f"--{setting.name}", dest=setting.attribute, default=None, help=setting.described, **how
+        )
 
 
 def _option_type(setting: Setting) -> Callable[[str], Any]:

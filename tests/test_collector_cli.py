@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from collector.cli import main
+from collector.cli import _cli_values, build_parser, main
 from collector.config import SETTINGS, CollectorConfig
 from collector.configfile import OPTIONS, ConfigError, build, read_file
 from tests.helpers import ROOT
@@ -148,3 +148,15 @@ def test_a_bad_config_file_exits_2_with_one_line(tmp_path):
     assert status == 2
     assert len(lines) == 1, lines
     assert lines[0].startswith("hotprobe collect: error: unknown sink scheme 'nowhere' (known: ")
+
+
+def test_the_generated_flags_override_the_file(tmp_path):
+    path = tmp_path / "collector.toml"
+    path.write_text('trailing = true\nquiet = true\nbind = "tcp://127.0.0.1:7000"\ninterval = 3\n')
+    flags = "--no-trailing --bind tcp://127.0.0.1:7001 --bind ipc:///tmp/hp --key run,probe"
+    args = build_parser().parse_args(["collect", *flags.split(), "--spool-max-bytes", "4MiB"])
+    config = build(read_file(str(path)), _cli_values(args))
+    assert (config.trailing, config.quiet, config.interval) == (False, True, 3.0)
+    assert config.bind == ["tcp://127.0.0.1:7001", "ipc:///tmp/hp"]
+    assert (config.spool_max_bytes, config.key) == (4 << 20, ("run", "probe"))
+    assert config.delivery.spool_max_bytes == 4 << 20
