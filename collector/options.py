@@ -171,7 +171,6 @@ def choice(*allowed: str) -> Converter:
             raise ValueError(f"expected one of {', '.join(allowed)}, not {value!r}")
         return word
 
-    convert.__name__ = "one of " + ", ".join(allowed)
     return convert
 
 
