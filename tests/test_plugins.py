@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any
@@ -10,6 +11,8 @@ import pytest
 
 from collector import Option, Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
+from collector.cli import main
+from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
 from collector.testing import probe_events
 from tests.helpers import wait_for
@@ -301,3 +304,26 @@ def test_the_plugin_registered_first_keeps_a_scheme_whatever_the_call_order():
         "plugin 'Later': sink scheme 'shared' ignored, already registered by plugin 'Eager'",
     ]
     assert registry.failed_plugins == []
+
+
+def test_hotprobe_sinks_lists_the_delivery_options_once_after_the_sinks(capsys, monkeypatch):
+    monkeypatch.setenv("HOTPROBE_PLUGINS", "none")
+    assert main(["sinks"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.count("?batch_size=") == 1 and listing.count("?spool_max_bytes=") == 1
+    sinks, _, delivery = listing.partition("\nevery sink also takes:\n")
+    assert "?refresh=  " in sinks and "redraws per second (default 4)" in sinks
+    assert "file:PATH, from plugins.file (hotprobe" in sinks
+    assert [line.split()[0] for line in delivery.splitlines()] == [
+        "?batch_size=",
+        "?max_delay=",
+        "?queue_size=",
+        "?spool_max_bytes=",
+    ]
+
+    assert main(["sinks", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in data["delivery_options"]] == list(DELIVERY_OPTIONS)
+    live = next(row for row in data["sinks"] if row["scheme"] == "live")
+    assert live["usage"] == "live"
+    assert live["options"][0] == {"name": "refresh", "help": "redraws per second", "default": "4"}
