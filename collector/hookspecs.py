@@ -34,8 +34,8 @@ def register_sinks(register: Callable[..., None]) -> None:
     closest valid name. ``factory(spec)`` gets a ``collector.SinkSpec`` with the options
     converted and must return a ``collector.Sink``; a ``ValueError`` from it is reported as
     a bad ``--sink``. The delivery options every sink takes (``batch_size``, ``max_delay``,
-    ...) are the collector's: they are not yours to declare, and your factory never sees
-    them. If two plugins register one scheme, the one registered first keeps it.
+    ...) are the collector's: they are not yours to declare, and they are never among
+    ``spec.options``. If two plugins register one scheme, the one registered first keeps it.
     """
 
 

@@ -49,7 +49,7 @@ class DeliveryOptions:
 
 
 #: Options every sink accepts in its spec (``--sink 'file:x.jsonl?batch_size=100'``); the
-#: registry takes them out of the spec, so that a sink never sees them.
+#: registry puts them in ``SinkSpec.delivery``, apart from the sink's own options.
 DELIVERY_OPTIONS = {
     option.name: option
     for option in (
