@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
+MOUNT_TIMEOUT = 30.0
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -152,3 +153,51 @@ def mongo_spec(mongo_servers) -> Iterator:
 
     server = None if external_server() else mongo_servers()
     yield lambda collection, **options: collection_uri(server, collection, **options)
+
+
+#: Free bytes ``fill`` leaves: less than one batch of events, so a write of one is cut short.
+LEFT_FREE = 16 << 10
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+    """``small_disk(name, size)`` mounts a tmpfs of ``size`` (``"2m"``) on ``tmp_path/name``
+    (a real full disk: see ``fill``); every one is unmounted after the test. Mounting needs
+    root: as anyone else the test is skipped; as root, a mount that fails fails the test."""
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        directory = tmp_path / name
+        directory.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=MOUNT_TIMEOUT,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"cannot mount a tmpfs on {directory}: {result.stderr.strip()}")
+        mounted.append(directory)
+        return directory
+
+    yield mount
+    for directory in reversed(mounted):
+        subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=MOUNT_TIMEOUT)
+
+
+def fill(disk: Path, leave: int = LEFT_FREE) -> Path:
+    """Take every free byte of ``disk`` but ``leave``; returns the filler file."""
+    filler = disk / "filler"
+    chunk = b"\0" * (64 << 10)
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        while os.write(fd, chunk):
+            pass
+    except OSError:  # ENOSPC: the disk is full
+        pass
+    finally:
+        os.close(fd)
+    os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler
