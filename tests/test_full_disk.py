@@ -140,3 +140,33 @@ def test_a_full_disk_under_the_file_sink_tears_no_line_and_duplicates_none(
         "duplicated_while_full": 0,
     }, (measured, collector.stderr)
     assert seqs == list(range(3000))  # in order, too
+
+
+def test_one_full_disk_under_the_sink_and_its_spool_counts_every_event_it_could_not_keep(
+    small_disk, start_collector
+):
+    """Cases 4 and 5 at once: the file and the spool share the disk that fills up."""
+    disk = small_disk("both", "2m")
+    out = disk / "out.jsonl"
+    collector = start_collector(
+        "--interval", "0", "--stats-interval", "0.2", "--spool-dir", str(disk / "spool"),
+        "--sink", f"file:{out}",
+    )  # fmt: skip
+    events = make_events(4000, run=uuid.uuid4().hex)
+    stats = lambda: sink_stats(collector.stderr)  # noqa: E731
+
+    send(collector.endpoint, events[:1000])
+    assert wait_for(lambda: stats().get("written") == 1000), collector.stderr
+    filler = fill(disk)
+    send(collector.endpoint, events[1000:3000])
+    assert wait_for(lambda: stats().get("lost", 0) > 0), collector.stderr
+    filler.unlink()
+    send(collector.endpoint, events[3000:])
+    wait_for(lambda: stats().get("written", 0) + stats().get("lost", 0) >= 4000, 30)
+    collector.stop()
+    seqs, torn = lines_of(out)
+    measured = figures(seqs, torn, len(events), sink_stats(collector.stderr))
+    assert measured["duplicated"] == 0 and measured["torn"] == 0, measured
+    assert measured["missing"] == measured["lost_counted"] > 0, (measured, collector.stderr)
+    assert seqs == sorted(seqs)
+    assert set(range(1000)) | set(range(3000, 4000)) <= set(seqs)  # before, and after
