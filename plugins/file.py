@@ -66,7 +66,7 @@ class FileSink(Sink):
         else:
             chunk: list[bytes] = []
             chunk_size = 0
-            done = 0  # lines of this batch in files already rotated
+            done = 0  # lines of this batch written to files that are rotated
             try:
                 for index, line in enumerate(lines):
                     if self._size + chunk_size + len(line) > self.max_bytes and (
@@ -74,8 +74,8 @@ class FileSink(Sink):
                     ):
                         self._append(b"".join(chunk))
                         chunk, chunk_size = [], 0
+                        done = index  # written, in the file that is rotated now
                         self._rotate()
-                        done = index
                     chunk.append(line)
                     chunk_size += len(line)
                 self._append(b"".join(chunk))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.conftest import fill, wait_for
+from tests.conftest import LEFT_FREE, fill, wait_for
 from tests.event_sender import make_events, send
 
 
@@ -64,7 +64,7 @@ def test_a_full_spool_disk_keeps_whole_records_and_replays_everything_it_kept(
     tmp_path, small_disk, start_collector
 ):
     """Case 4: the sink is down, its spool's disk fills up mid-record, space comes back."""
-    disk = small_disk("spool", "4m")
+    disk = small_disk("spool", "8m")
     blocked = tmp_path / "down"
     blocked.write_text("a file where the sink wants a directory: open fails until removed\n")
     out = blocked / "out.jsonl"
@@ -73,6 +73,8 @@ def test_a_full_spool_disk_keeps_whole_records_and_replays_everything_it_kept(
         "--sink", f"file:{out}",
     )  # fmt: skip
     events = make_events(3000, run=uuid.uuid4().hex)
+    for event in events[1000:2000]:  # each bigger than the space left: every append is cut short
+        event["data"]["pad"] = "x" * (2 * LEFT_FREE)
     stats = lambda: sink_stats(collector.stderr)  # noqa: E731
 
     send(collector.endpoint, events[:1000])
