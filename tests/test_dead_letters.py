@@ -4,7 +4,6 @@ message either in it or counted (``dead_letter_failures``, ``dead_letters_droppe
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 
 import orjson
@@ -13,7 +12,7 @@ import zmq
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.event import Rejected
 from probe.protocol import fan_in_endpoint
-from tests.conftest import fill, read_jsonl, wait_for
+from tests.helpers import fill, last_stats, read_jsonl, wait_for
 
 
 def rejected(index: int, size: int = 1000) -> Rejected:
@@ -27,11 +26,6 @@ def records(path: Path) -> list[dict]:
     data = path.read_bytes()
     assert not data or data.endswith(b"\n"), data[-80:]
     return [orjson.loads(line) for line in data.splitlines()]
-
-
-def stats(stderr: str) -> dict[str, int]:
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line.partition(" sink[")[0])}
 
 
 def test_rotation_bounds_the_files_keeps_the_newest_and_counts_what_it_removed(tmp_path):
@@ -92,7 +86,7 @@ def test_a_flood_of_rejects_stays_within_the_bound_and_every_one_is_counted(
         context.term()
     assert wait_for(lambda: "received=300 " in collector.stderr), collector.stderr
     assert collector.stop() == 0
-    counted = stats(collector.stderr)
+    counted = last_stats(collector.stderr).counts
     on_disk = records(Path(f"{dead}.1")) + records(dead)
     assert counted["rejected"] == 300
     assert dead.stat().st_size <= 64 << 10 and Path(f"{dead}.1").stat().st_size <= 64 << 10
@@ -135,7 +129,7 @@ def test_on_a_full_disk_each_reject_is_written_whole_or_counted_once(
         push.close()
         context.term()
     assert collector.stop() == 0
-    counted = stats(collector.stderr)
+    counted = last_stats(collector.stderr).counts
     kept = [base64.b64decode(r["raw_base64"])[1:5] for r in records(dead)]
     indexes = [int.from_bytes(k, "big") for k in kept]
     assert counted["rejected"] == 35

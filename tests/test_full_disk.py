@@ -8,15 +8,14 @@ are skipped, and as root a mount that fails is a failure.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import orjson
 
-from tests.conftest import LEFT_FREE, fill, wait_for
 from tests.event_sender import make_events, send
+from tests.helpers import LEFT_FREE, fill, last_stats, wait_for
 
 
 def lines_of(*paths: Path) -> tuple[list[int], list[bytes]]:
@@ -36,15 +35,6 @@ def lines_of(*paths: Path) -> tuple[list[int], list[bytes]]:
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 torn.append(line)
     return seqs, torn
-
-
-def sink_stats(stderr: str) -> dict[str, int]:
-    """The last stats line's counters for the (only) sink."""
-    lines = [line for line in stderr.splitlines() if "stats:" in line]
-    if not lines:
-        return {}
-    part = lines[-1].partition("sink[")[2]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", part)}
 
 
 def figures(seqs: list[int], torn: list[bytes], sent: int, stats: dict[str, int]) -> dict:
@@ -75,7 +65,7 @@ def test_a_full_spool_disk_keeps_whole_records_and_replays_everything_it_kept(
     events = make_events(3000, run=uuid.uuid4().hex)
     for event in events[1000:2000]:  # each bigger than the space left: every append is cut short
         event["data"]["pad"] = "x" * (2 * LEFT_FREE)
-    stats = lambda: sink_stats(collector.stderr)  # noqa: E731
+    stats = lambda: last_stats(collector.stderr).sink("file")  # noqa: E731
 
     send(collector.endpoint, events[:1000])
     assert wait_for(lambda: stats().get("in_spool") == 1000), collector.stderr
@@ -90,7 +80,7 @@ def test_a_full_spool_disk_keeps_whole_records_and_replays_everything_it_kept(
     wait_for(lambda: stats().get("written", 0) >= 2000 or stats().get("in_spool") == 0, 30)
     collector.stop()
     seqs, torn = lines_of(out)
-    measured = figures(seqs, torn, len(events), sink_stats(collector.stderr))
+    measured = figures(seqs, torn, len(events), last_stats(collector.stderr).sink("file"))
     assert measured == {
         "sent": 3000,
         "written": 2000,
@@ -115,7 +105,7 @@ def test_a_full_disk_under_the_file_sink_tears_no_line_and_duplicates_none(
         "--interval", "0", "--stats-interval", "0.2", "--sink", f"file:{out}"
     )
     events = make_events(3000, run=uuid.uuid4().hex)
-    stats = lambda: sink_stats(collector.stderr)  # noqa: E731
+    stats = lambda: last_stats(collector.stderr).sink("file")  # noqa: E731
 
     send(collector.endpoint, events[:1000])
     assert wait_for(lambda: stats().get("written") == 1000), collector.stderr
@@ -128,7 +118,7 @@ def test_a_full_disk_under_the_file_sink_tears_no_line_and_duplicates_none(
     wait_for(lambda: stats().get("written", 0) >= 3000, 30)
     collector.stop()
     seqs, torn = lines_of(out)
-    measured = figures(seqs, torn, len(events), sink_stats(collector.stderr))
+    measured = figures(seqs, torn, len(events), last_stats(collector.stderr).sink("file"))
     measured["torn_while_full"] = len(torn_while_full)
     measured["duplicated_while_full"] = len(seqs_while_full) - len(set(seqs_while_full))
     assert measured == {
@@ -155,7 +145,7 @@ def test_one_full_disk_under_the_sink_and_its_spool_counts_every_event_it_could_
         "--sink", f"file:{out}",
     )  # fmt: skip
     events = make_events(4000, run=uuid.uuid4().hex)
-    stats = lambda: sink_stats(collector.stderr)  # noqa: E731
+    stats = lambda: last_stats(collector.stderr).sink("file")  # noqa: E731
 
     send(collector.endpoint, events[:1000])
     assert wait_for(lambda: stats().get("written") == 1000), collector.stderr
@@ -167,7 +157,7 @@ def test_one_full_disk_under_the_sink_and_its_spool_counts_every_event_it_could_
     wait_for(lambda: stats().get("written", 0) + stats().get("lost", 0) >= 4000, 30)
     collector.stop()
     seqs, torn = lines_of(out)
-    measured = figures(seqs, torn, len(events), sink_stats(collector.stderr))
+    measured = figures(seqs, torn, len(events), last_stats(collector.stderr).sink("file"))
     assert measured["duplicated"] == 0 and measured["torn"] == 0, measured
     assert measured["missing"] == measured["lost_counted"] > 0, (measured, collector.stderr)
     assert seqs == sorted(seqs)

@@ -9,7 +9,7 @@ import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.spool import Spool, SpoolUnavailable, redacted, spool_directory
-from tests.conftest import fill
+from tests.helpers import fill
 
 
 def batch(start: int, count: int) -> list[dict]:
