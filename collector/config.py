@@ -12,13 +12,16 @@ from typing import Any
 from collector.options import (
     Converter,
     Option,
+    count_or_zero,
     flag,
     seconds,
     size,
+    size_text,
     stream_key,
     text,
     text_list,
 )
+from collector.pipeline import deadletter
 from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions
 from collector.pipeline.filter import DEFAULT_KEY
 from probe.protocol import DEFAULT_ENDPOINT, MAX_MESSAGE_SIZE, fan_in_endpoint
@@ -134,12 +137,27 @@ class CollectorConfig:
         metavar="PATH",
         default_text=f"./{DEFAULT_DEAD_LETTER}",
     )
+    dead_letter_max_bytes: int = _setting(
+        "rotate the dead-letter file before it would pass this size",
+        size,
+        deadletter.DEFAULT_MAX_BYTES,
+        metavar="BYTES",
+        default_text=size_text(deadletter.DEFAULT_MAX_BYTES),
+    )
+    dead_letter_backups: int = _setting(
+        "rotated dead-letter files kept as PATH.1 ... PATH.N; older records are removed and "
+        "counted",
+        count_or_zero,
+        deadletter.DEFAULT_BACKUPS,
+        metavar="N",
+    )
     max_message_size: int = _setting(
-        "larger messages are dropped and their sender disconnected",
+        "larger messages are rejected and counted as oversized; over twice this, ZeroMQ drops "
+        "them and disconnects the sender",
         size,
         MAX_MESSAGE_SIZE,
         metavar="BYTES",
-        default_text="1MiB",
+        default_text=size_text(MAX_MESSAGE_SIZE),
     )
     stats_interval: float = _setting(
         "print a stats line on stderr this often; 0: only at exit", seconds, 0.0, metavar="SECONDS"

@@ -72,6 +72,14 @@ def show(value: Any) -> str | None:
     return str(value)
 
 
+def size_text(number: int) -> str:
+    """A number of bytes as ``size`` reads it, in the largest unit that divides it: ``64MiB``."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if number % factor == 0:
+            return f"{number // factor}{unit}"
+    return str(number)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """``"; did you mean 'refresh'?"`` for the closest candidate, or ``""`` if none is close."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
