@@ -79,12 +79,13 @@ class Registry:
         except ValueError as exc:  # messages are redacted: a spec may hold a password
             raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
 
-    def create_sink(self, text: str | SinkSpec, stall_after: float | None = None) -> GuardedSink:
-        """The sink for one ``--sink`` value, guarded so that its failures name its plugin.
+    def create_sink(self, spec: str | SinkSpec, stall_after: float | None = None) -> GuardedSink:
+        """The sink for one ``--sink`` value (or its ``parse``), guarded so that its failures
+        name its plugin.
 
         Raises ``UnknownSink``, ``ValueError`` (a bad spec, the user's to fix) or
         ``BrokenSinkFactory`` (any other exception from the factory, the plugin's to fix)."""
-        sink_spec = self.parse(text) if isinstance(text, str) else text
+        sink_spec = self.parse(spec) if isinstance(spec, str) else spec
         text = sink_spec.text
         sink_type = self.sink_type(sink_spec.scheme)
         origin = sink_type.origin
