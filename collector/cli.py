@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
+from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
 from collector.sinks import SinkSpec
 
@@ -207,11 +208,9 @@ def default_sink() -> str:
 
 
 def _setup_logging(quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="hotprobe: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter("hotprobe: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler])
 
 
 def _usage_error(message: str) -> int:

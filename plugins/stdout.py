@@ -1,4 +1,8 @@
-"""``stdout``: kept events as JSON lines on standard output."""
+"""``stdout``: kept events as JSON lines on standard output.
+
+A person may be reading them on a terminal: the characters JSON allows raw but a terminal
+obeys (C1 controls, DEL, bidirectional controls) are written as ``\\uXXXX`` escapes, which
+every JSON reader decodes to the same text (``collector.text.inert_json``)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
+from collector.text import inert_json
 
 
 class StdoutSink(Sink):
@@ -18,7 +23,7 @@ class StdoutSink(Sink):
         self.stream = sys.stdout
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        data = b"".join(orjson.dumps(event, default=str) + b"\n" for event in events)
+        data = inert_json(b"".join(orjson.dumps(event, default=str) + b"\n" for event in events))
         buffer = getattr(self.stream, "buffer", None)
         if buffer is not None:
             self.stream.flush()

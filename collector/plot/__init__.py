@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from collector.text import inert
+
 FORMATS = (".png", ".svg")
 
 
@@ -71,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     title = f"run {chosen.run}, from {first:%Y-%m-%d %H:%M:%S} UTC"
     draw(chosen.series, args.output, args.width, args.height, title)
     print(
-        f"hotprobe plot: wrote {args.output}: {len(chosen.series)} streams of run {chosen.run}"
+        f"hotprobe plot: wrote {args.output}: {len(chosen.series)} streams of run "
+        f"{inert(chosen.run)}"
         f" ({len(chosen.runs)} runs in source, {skipped} records not drawn)",
         file=sys.stderr,
     )
@@ -79,5 +82,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, status: int = 1) -> int:
-    print(f"hotprobe plot: error: {message}", file=sys.stderr)
+    print(f"hotprobe plot: error: {inert(message)}", file=sys.stderr)
     return status

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from collector.plot.source import Series
+from collector.text import inert
 
 DPI = 100
 MISSING_MATPLOTLIB = (
@@ -76,7 +77,7 @@ def draw(series: list[Series], path: str, width: int, height: int, title: str) -
         title=f"{len(series)} streams",
         frameon=False,
     )
-    figure.suptitle(title)
+    figure.suptitle(plain(title))
     # no date and fixed ids in an SVG: the same events draw the same file
     metadata = {"Date": None} if path.lower().endswith(".svg") else None
     with rc_context({"svg.hashsalt": "hotprobe"}):
@@ -126,8 +127,14 @@ def _labels(series: list[Series]) -> list[str]:
     labels = []
     for s in series:
         label = s.probe if name_count[s.probe] == 1 else f"{s.probe} ({s.host}:{s.pid})"
-        labels.append(f"{label} [{s.run}]" if several_runs else label)
+        labels.append(plain(f"{label} [{s.run}]" if several_runs else label))
     return labels
+
+
+def plain(text: str) -> str:
+    """Text from events as matplotlib shows it as written: inert, and ``$`` never starts
+    mathematics (a bad formula would stop the drawing)."""
+    return inert(text).replace("$", r"\$")
 
 
 def _colors(count: int) -> list[Any]:

@@ -7,6 +7,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from collector.text import rich_text
 from plugins.live.board import DONE, FAILED, RUNNING, STALLED, Snapshot, StreamRow
 
 _STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
@@ -42,16 +43,17 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 
 def _cells(row: StreamRow, status: str, now: float) -> list[RenderableType]:
+    """One row; every text that came in an event is inert (``rich_text``)."""
     style = _STATUS_STYLE.get(status, "")
-    note = Text(row.data_text, style="dim", **_ONE_LINE)
+    note = rich_text(row.data_text, "dim", **_ONE_LINE)
     if status == FAILED:
-        note = Text(row.error, style="red", **_ONE_LINE)
+        note = rich_text(row.error, "red", **_ONE_LINE)
     elif row.errors:
         plural = "s" if row.errors > 1 else ""
-        note = Text(f"{row.errors} error{plural}: {row.error}", "red", **_ONE_LINE)
+        note = rich_text(f"{row.errors} error{plural}: {row.error}", "red", **_ONE_LINE)
     return [
-        Text(row.probe, **_ONE_LINE),
-        row.where,
+        rich_text(row.probe, **_ONE_LINE),
+        rich_text(row.where),
         _count(row.n) if row.total is None else f"{_count(row.n)}/{_count(row.total)}",
         _bar(row, status),
         _rate(row.rate),
