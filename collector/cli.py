@@ -1,4 +1,5 @@
-"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot``, ``sinks`` and ``keys``."""
+"""The ``hotprobe`` command: ``collect``, ``demo``, ``runs``, ``show``, ``plot``, ``sinks`` and
+``keys``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
+from collector.history import commands as history
 from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
 from collector.sinks import SinkSpec
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
     )
+    history.add_runs_arguments(commands.add_parser("runs", help="list recorded runs, newest first"))
+    history.add_show_arguments(commands.add_parser("show", help="a recorded run's streams"))
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     sinks = commands.add_parser(
         "sinks", help="list the sink schemes, the plugins they come from and their options"
@@ -317,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
     if args.command == "plot":
         return plot.run(args)
+    if args.command == "runs":
+        return history.runs(args)
+    if args.command == "show":
+        return history.show(args)
     if args.command == "keys":
         return run_keys(args)
     return run_sinks(args.json)
