@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +14,16 @@ import pytest
 
 from collector.cli import main
 from collector.history.read import MongoSource
-from tests.conftest import ROOT, CollectorProcess, read_jsonl, wait_for
+from tests.helpers import ROOT, CollectorProcess, probe_environment, program, read_jsonl, wait_for
 from tests.mongo_server import MongoServer, collection_uri, external_server, fresh_name
 
-WORKLOAD = ROOT / "tests" / "programs" / "history_workload.py"
 RUNS = ("done-run", "pool-run", "hung-run")
 
 
 def run_workload(kind: str, run: str, endpoint: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env.update(HOTPROBE_ENDPOINT=endpoint, HOTPROBE_RUN=run, PYTHONPATH=str(ROOT))
+    env = probe_environment(endpoint, HOTPROBE_RUN=run)
     return subprocess.Popen(
-        [sys.executable, str(WORKLOAD), kind], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        program("history_workload", kind), env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
 
 

@@ -43,10 +43,10 @@ def draw(
     title: str,
     fields: Sequence[str] = (),
     marks: Sequence[tuple[datetime, str]] = (),
-) -> None:
+) -> list[str]:
     """Write the figure for ``series`` to ``path`` (.png or .svg), ``width`` x ``height`` px:
     progress, rate, a panel per data field in ``fields`` that some stream carries, and the
-    ``marks`` as labelled ticks across every panel."""
+    ``marks`` as labelled ticks across every panel. Returns the panels' axis labels."""
     require_matplotlib()
     from matplotlib import dates, rc_context
     from matplotlib.figure import Figure
@@ -98,6 +98,7 @@ def draw(
     metadata = {"Date": None} if path.lower().endswith(".svg") else None
     with rc_context({"svg.hashsalt": "hotprobe"}):
         figure.savefig(path, metadata=metadata)
+    return [ax.get_ylabel() for ax in axes]
 
 
 def _draw_progress(ax: Any, series: list[Series], color_of: dict, fraction: bool) -> None:
