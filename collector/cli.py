@@ -14,6 +14,7 @@ from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
 from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
+from collector.shadowing import ShadowedPackage
 from collector.sinks import SinkSpec
 
 
@@ -306,8 +307,15 @@ def run_sinks(as_json: bool = False) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ShadowedPackage as exc:
+        print(f"hotprobe: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "collect":
         return run_collect(args)
     if args.command == "demo":
