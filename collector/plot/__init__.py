@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from collector.redact import redacted_text
 from collector.text import inert
 
 FORMATS = (".png", ".svg")
@@ -82,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, status: int = 1) -> int:
-    print(f"hotprobe plot: error: {inert(message)}", file=sys.stderr)
+    print(f"hotprobe plot: error: {inert(redacted_text(message))}", file=sys.stderr)
     return status
