@@ -14,8 +14,10 @@ from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
 from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
+from collector.redact import redacted_text
 from collector.shadowing import ShadowedPackage
 from collector.sinks import SinkSpec
+from collector.text import inert
 
 
 class _Parser(argparse.ArgumentParser):
@@ -215,7 +217,7 @@ def _setup_logging(quiet: bool = False) -> None:
 
 
 def _usage_error(message: str) -> int:
-    print(f"hotprobe collect: error: {message}", file=sys.stderr)
+    print(f"hotprobe collect: error: {inert(redacted_text(message))}", file=sys.stderr)
     return 2
 
 
