@@ -309,7 +309,8 @@ def run_sinks(as_json: bool = False) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return _run(args)
     except ShadowedPackage as exc:
