@@ -10,7 +10,6 @@ import select
 import signal
 import struct
 import subprocess
-import sys
 import termios
 import time
 from datetime import datetime, timezone
@@ -22,11 +21,9 @@ from collector.cli import main
 from collector.logformat import InertFormatter
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.text import inert, inert_json, rich_text
-from tests.conftest import read_jsonl, wait_for
 from tests.event_sender import send
-from tests.test_live_terminal import demo_environment
+from tests.helpers import probe_environment, program, read_jsonl, wait_for
 
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
 TIMEOUT = 60.0
 
 TITLE = "\x1b]0;PWNED-TITLE\x07"  # OSC 0: sets the window title
@@ -83,13 +80,14 @@ def collector_in_pty(sink: str, events: list[dict], *shown: bytes) -> tuple[int,
     endpoint = free_tcp_endpoint()
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 160, 0, 0))
-    command = [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0"]
+    command = program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0")
+    environment = {k: v for k, v in probe_environment().items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen(
         [*command, "--sink", sink, "--dead-letter", os.devnull],
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=demo_environment(),
+        env={**environment, "TERM": "xterm-256color"},
         start_new_session=True,
     )
     output = bytearray()
@@ -165,8 +163,8 @@ def test_the_file_sink_keeps_the_text_exactly(tmp_path) -> None:
     out = tmp_path / "out.jsonl"
     endpoint = free_tcp_endpoint()
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0",
-         "--sink", f"file:{out}"],
+        program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0",
+                "--sink", f"file:{out}"),
         stderr=subprocess.PIPE,
         cwd=tmp_path,
     )  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.spool import spool_directory
 from collector.redact import redacted, redacted_text
 from tests.event_sender import make_events, send
+from tests.helpers import program
 
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
 SECRETS = ("TOKEN-5e55", "SECRET-A", "SECRET-B", "SECRET-C", "KEYPASS-99", "APIKEY-77")
 
 
@@ -25,7 +24,7 @@ def dead_mongodb(query: str, userinfo: str = "") -> str:
 
 
 def hotprobe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-c", HOTPROBE, "collect", "--bind", free_tcp_endpoint(), *args]
+    command = program("hotprobe_command", "collect", "--bind", free_tcp_endpoint(), *args)
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
@@ -40,7 +39,7 @@ def test_start_stats_and_error_lines_and_spool_names_show_no_secret(tmp_path: Pa
         userinfo="alice:SECRET-A@",
     )
     endpoint = free_tcp_endpoint()
-    command = [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0"]
+    command = program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0")
     spool = tmp_path / "spool"
     proc = subprocess.Popen(
         [*command, "--sink", uri, "--stats-interval", "0.2",

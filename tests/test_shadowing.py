@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import ROOT, read_jsonl, wait_for
 from tests.event_sender import make_events, send
-
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
+from tests.helpers import ROOT, probe_environment, program, read_jsonl, wait_for
 
 
 def user_package(directory: Path, name: str) -> Path:
@@ -31,9 +28,8 @@ def user_package(directory: Path, name: str) -> Path:
 
 
 def environment(*first: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["PYTHONPATH"] = os.pathsep.join([*map(str, first), str(ROOT)])
-    return env
+    """The probe environment with ``first`` ahead of this checkout on ``PYTHONPATH``."""
+    return probe_environment(PYTHONPATH=os.pathsep.join([*map(str, first), str(ROOT)]))
 
 
 @pytest.mark.parametrize("name", ["plugins", "probe"])
@@ -68,7 +64,7 @@ def test_such_a_package_first_on_the_path_is_named_and_refused(tmp_path):
     user_package(elsewhere, name)
     for command in (["collect", "--bind", free_tcp_endpoint(), "--sink", "stdout"], ["sinks"]):
         result = subprocess.run(
-            [sys.executable, "-c", HOTPROBE, *command],
+            program("hotprobe_command", *command),
             cwd=tmp_path,
             env=environment(elsewhere),
             capture_output=True,
