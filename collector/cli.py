@@ -16,7 +16,10 @@ from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
 from collector.history import commands as history
 from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
+from collector.redact import redacted_text
+from collector.shadowing import ShadowedPackage
 from collector.sinks import SinkSpec
+from collector.text import inert
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,10 +129,24 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         f"(default ./{DEFAULT_DEAD_LETTER})",
     )
     collect.add_argument(
+        "--dead-letter-max-bytes",
+        type=_option_type("dead-letter-max-bytes"),
+        metavar="BYTES",
+        help="rotate the dead-letter file before it would pass this size (default 64MiB)",
+    )
+    collect.add_argument(
+        "--dead-letter-backups",
+        type=_option_type("dead-letter-backups"),
+        metavar="N",
+        help="rotated dead-letter files kept as PATH.1 ... PATH.N; older records are "
+        "removed and counted (default 1)",
+    )
+    collect.add_argument(
         "--max-message-size",
         type=_option_type("max-message-size"),
         metavar="BYTES",
-        help="larger messages are dropped and their sender disconnected (default 1MiB)",
+        help="larger messages are rejected and counted as oversized; over twice this, "
+        "ZeroMQ drops them and disconnects the sender (default 1MiB)",
     )
     collect.add_argument(
         "--stats-interval",
@@ -218,7 +235,7 @@ def _setup_logging(quiet: bool = False) -> None:
 
 
 def _usage_error(message: str) -> int:
-    print(f"hotprobe collect: error: {message}", file=sys.stderr)
+    print(f"hotprobe collect: error: {inert(redacted_text(message))}", file=sys.stderr)
     return 2
 
 
@@ -312,6 +329,14 @@ def run_sinks(as_json: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ShadowedPackage as exc:
+        print(f"hotprobe: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "collect":
         return run_collect(args)
     if args.command == "demo":

@@ -4,10 +4,10 @@
 AWS_SESSION_TOKEN:...``, ``file:run.jsonl``, ``notify:https://hooks.example/T0/B0/XXXX``) and
 hides what may be secret: the password in the userinfo, which runs to the *last* ``@`` before
 the host list (a password may hold an unescaped ``/``, ``@`` or ``?``); the value of every
-query option whose name holds ``password``, ``secret``, ``token`` or ``key``; the secret
-properties inside ``authMechanismProperties`` (``AWS_SESSION_TOKEN``); and the path, query and
-fragment of an ``http(s)`` URL, where webhooks keep their tokens. ``redacted_text`` does the
-same for each connection string found in a free-text message.
+query option whose name holds ``password``, ``secret``, ``token`` or ``key`` (not a file's path);
+the secret properties inside ``authMechanismProperties`` (``AWS_SESSION_TOKEN``); and the path,
+query and fragment of an ``http(s)`` URL, where webhooks keep their tokens. ``redacted_text``
+does the same for each connection string found in a free-text message.
 """
 
 from __future__ import annotations
@@ -53,9 +53,10 @@ def redacted_text(text: str) -> str:
 
 
 def is_secret_name(name: str) -> bool:
-    """True for an option or property name that may carry a secret."""
+    """True for an option or property name that may carry a secret. A name ending in
+    ``file`` (``tlsCertificateKeyFile``) holds the path of a file, shown to help find it."""
     lowered = unquote(name).lower()
-    return any(part in lowered for part in SECRET_NAME_PARTS)
+    return not lowered.endswith("file") and any(part in lowered for part in SECRET_NAME_PARTS)
 
 
 def _redacted_query(query: str) -> str:

@@ -16,6 +16,7 @@ from collector import hookspecs
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
 from collector.redact import redacted, redacted_text
+from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 
 log = logging.getLogger("collector")
@@ -96,7 +97,9 @@ def load(extra_plugins: tuple[Any, ...] = ()) -> Registry:
     """Build the plugin manager: built-ins, then installed entry points, then ``extra_plugins``
     (objects or modules with hook implementations, as tests register them).
 
-    A plugin that fails to import or to register is reported once, naming it, and left out."""
+    A plugin that fails to import or to register is reported once, naming it, and left out.
+    Raises ``ShadowedPackage`` when ``plugins`` or ``probe`` is not hotprobe's own."""
+    check_own_packages()
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry(pm)

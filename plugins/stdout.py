@@ -1,8 +1,9 @@
 """``stdout``: kept events as JSON lines on standard output.
 
-A person may be reading them on a terminal: the characters JSON allows raw but a terminal
-obeys (C1 controls, DEL, bidirectional controls) are written as ``\\uXXXX`` escapes, which
-every JSON reader decodes to the same text (``collector.text.inert_json``)."""
+On a terminal, where a person reads them, the characters JSON allows raw but a terminal obeys
+(C1 controls, DEL, bidirectional controls) are written as ``\\uXXXX`` escapes, which every
+JSON reader decodes to the same text (``collector.text.inert_json``); into a pipe or a file
+the bytes are orjson's, unchanged."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ class StdoutSink(Sink):
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
         self.stream = sys.stdout
+        self.to_terminal = self.stream.isatty()
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        data = inert_json(b"".join(orjson.dumps(event, default=str) + b"\n" for event in events))
+        data = b"".join(orjson.dumps(event, default=str) + b"\n" for event in events)
+        if self.to_terminal:
+            data = inert_json(data)
         buffer = getattr(self.stream, "buffer", None)
         if buffer is not None:
             self.stream.flush()

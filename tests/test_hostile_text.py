@@ -10,7 +10,6 @@ import select
 import signal
 import struct
 import subprocess
-import sys
 import termios
 import time
 from datetime import datetime, timezone
@@ -22,11 +21,9 @@ from collector.cli import main
 from collector.logformat import InertFormatter
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.text import inert, inert_json, rich_text
-from tests.conftest import read_jsonl, wait_for
 from tests.event_sender import send
-from tests.test_live_terminal import demo_environment
+from tests.helpers import probe_environment, program, read_jsonl, wait_for
 
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
 TIMEOUT = 60.0
 
 TITLE = "\x1b]0;PWNED-TITLE\x07"  # OSC 0: sets the window title
@@ -76,19 +73,21 @@ def hostile_events() -> list[dict]:
     ]  # fmt: skip
 
 
-def live_collector_in_pty(endpoint: str, events: list[dict]) -> tuple[int, bytes]:
-    """A real collector with ``--sink live`` on a 160x30 pseudo-terminal: wait for it to
-    listen, send ``events``, wait for the last one on screen, SIGTERM. Returns the exit
-    status and every byte written to the terminal."""
+def collector_in_pty(sink: str, events: list[dict], *shown: bytes) -> tuple[int, bytes]:
+    """A real collector with ``--sink SINK`` on a 160x30 pseudo-terminal: wait for it to
+    listen, send ``events``, wait until every one of ``shown`` is on screen, SIGTERM.
+    Returns the exit status and every byte written to the terminal."""
+    endpoint = free_tcp_endpoint()
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 160, 0, 0))
-    command = [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0"]
+    command = program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0")
+    environment = {k: v for k, v in probe_environment().items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen(
-        [*command, "--sink", "live?refresh=20", "--dead-letter", os.devnull],
+        [*command, "--sink", sink, "--dead-letter", os.devnull],
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env=demo_environment(),
+        env={**environment, "TERM": "xterm-256color"},
         start_new_session=True,
     )
     output = bytearray()
@@ -104,8 +103,8 @@ def live_collector_in_pty(endpoint: str, events: list[dict]) -> tuple[int, bytes
     try:
         read_until(b"listening on")
         send(endpoint, events)
-        read_until(b"%d streams" % len(events))
-        read_until(b"%d events" % len(events))
+        for marker in shown:
+            read_until(marker)
         proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + TIMEOUT
         while True:
@@ -125,7 +124,10 @@ def live_collector_in_pty(endpoint: str, events: list[dict]) -> tuple[int, bytes
 
 def test_the_live_view_shows_hostile_text_as_inert_text() -> None:
     events = hostile_events()
-    status, output = live_collector_in_pty(free_tcp_endpoint(), events)
+    count = len(events)
+    status, output = collector_in_pty(
+        "live?refresh=20", events, b"%d streams" % count, b"%d events" % count
+    )
     assert status == 0, output.decode(errors="replace")[-3000:]
     for name, sequence in FORBIDDEN.items():
         assert sequence not in output, f"{name} reached the terminal"
@@ -144,32 +146,16 @@ def test_the_live_view_shows_hostile_text_as_inert_text() -> None:
         assert shown in text, shown
 
 
-def test_stdout_json_lines_carry_no_terminal_controls(tmp_path) -> None:
-    endpoint = free_tcp_endpoint()
+def test_stdout_json_lines_on_a_terminal_carry_no_terminal_controls() -> None:
     events = hostile_events()
-    command = [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0"]
-    proc = subprocess.Popen(
-        [*command, "--sink", "stdout", "--dead-letter", str(tmp_path / "dead.jsonl")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-    )
-    try:
-        time.sleep(0.5)
-        send(endpoint, events)
-        time.sleep(1.0)
-        proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, stderr.decode()
+    status, output = collector_in_pty("stdout", events, b'"m":"[blink]b[/]"}}')
+    assert status == 0, output.decode(errors="replace")[-3000:]
     for name, sequence in FORBIDDEN.items():
-        assert sequence not in stdout, f"{name} on stdout"
-    written = [orjson.loads(line) for line in stdout.splitlines()]
-    assert [event["probe"] for event in written] == [event["probe"] for event in events]
-    assert written[3]["data"] == events[3]["data"], "the JSON values are unchanged"
+        assert sequence not in output, f"{name} on the terminal"
+    lines = [line for line in output.split(b"\r\n") if line.startswith(b"{")]
+    written = [orjson.loads(line) for line in lines]
+    assert written == events, "the same JSON values"
+    assert rb'"v":"\u009b2J\u0085x"' in output
 
 
 def test_the_file_sink_keeps_the_text_exactly(tmp_path) -> None:
@@ -177,8 +163,8 @@ def test_the_file_sink_keeps_the_text_exactly(tmp_path) -> None:
     out = tmp_path / "out.jsonl"
     endpoint = free_tcp_endpoint()
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOTPROBE, "collect", "--bind", endpoint, "--interval", "0",
-         "--sink", f"file:{out}"],
+        program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0",
+                "--sink", f"file:{out}"),
         stderr=subprocess.PIPE,
         cwd=tmp_path,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from collector.history.summary import (
     summarise_runs,
     summarise_streams,
 )
+from collector.redact import redacted_text
 from collector.text import inert
 
 DEFAULT_STALLED_AFTER = 60.0
@@ -328,7 +329,7 @@ def _report_unusable(command: str, unreadable: Unreadable, counts: Counts) -> No
 
 
 def _fail(command: str, message: str, status: int = 1) -> int:
-    print(f"hotprobe {command}: error: {message}", file=sys.stderr)
+    print(f"hotprobe {command}: error: {inert(redacted_text(message))}", file=sys.stderr)
     return status
 
 

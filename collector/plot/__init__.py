@@ -10,6 +10,7 @@ import sys
 from datetime import datetime, timezone
 
 from collector.history.commands import add_source_arguments, since
+from collector.redact import redacted_text
 from collector.text import inert
 
 FORMATS = (".png", ".svg")
@@ -81,11 +82,13 @@ def run(args: argparse.Namespace) -> int:
     draw(chosen.series, output, args.width, args.height, title, args.field, chosen.marks)
     missing = [name for name in args.field if not any(name in s.fields for s in chosen.series)]
     if missing:
-        print(f"hotprobe plot: no stream carries {', '.join(missing)}", file=sys.stderr)
+        print(f"hotprobe plot: no stream carries {inert(', '.join(missing))}", file=sys.stderr)
     print(
-        f"hotprobe plot: wrote {output}: {len(chosen.series)} streams of run {chosen.run}"
-        f" ({len(chosen.runs)} runs in source, {len(chosen.marks)} marks,"
-        f" {skipped} records not drawn)",
+        inert(
+            f"hotprobe plot: wrote {output}: {len(chosen.series)} streams of run {chosen.run}"
+            f" ({len(chosen.runs)} runs in source, {len(chosen.marks)} marks,"
+            f" {skipped} records not drawn)"
+        ),
         file=sys.stderr,
     )
     print(output)
@@ -98,5 +101,5 @@ def default_output(run: str) -> str:
 
 
 def _fail(message: str, status: int = 1) -> int:
-    print(f"hotprobe plot: error: {inert(message)}", file=sys.stderr)
+    print(f"hotprobe plot: error: {inert(redacted_text(message))}", file=sys.stderr)
     return status
