@@ -16,13 +16,13 @@ from time import perf_counter
 from typing import Any
 from weakref import WeakSet
 
-from probe._settings import settings
+from probe import _settings
 from probe._transport import Transport
 from probe._wire import safe_repr, utc_timestamp
 from probe.protocol import PROTOCOL_VERSION
 
 HOST = socket.gethostname()
-transport = Transport(settings)
+transport = Transport(_settings.settings)
 
 _open_streams: set[Stream] = set()
 _resettable: WeakSet[Stream] = WeakSet()
@@ -81,11 +81,12 @@ class Stream:
             self.start()
             return n + 1
         now = perf_counter()
-        if now - self.last_time >= settings.min_interval:
+        min_interval = _settings.settings.min_interval
+        if now - self.last_time >= min_interval:
             self._send("progress", n, now)
         dt = now - self.check_time
         if dt > 0:
-            wanted = int((n - self.check_n) / dt * settings.min_interval * 0.25)
+            wanted = int((n - self.check_n) / dt * min_interval * 0.25)
             self.stride = max(1, min(wanted, 2 * self.stride))
         self.check_time, self.check_n = now, n
         return n + self.stride
@@ -108,13 +109,13 @@ class Stream:
         error = {"type": type(exc).__qualname__, "message": message}
         self._send("error", self.n, perf_counter(), error=error)
 
-    def mark(self, fields: dict[str, Any]) -> None:
-        """Send a one-off ``mark`` event carrying ``fields``."""
-        self.n += 1
-        self._send("mark", self.n, perf_counter(), data=fields)
+    def mark(self, n: int, fields: dict[str, Any]) -> None:
+        """Send a one-off ``mark`` event, the ``n``-th of this stream, carrying ``fields``."""
+        self._send("mark", n, perf_counter(), data=fields)
 
     # -- sending ---------------------------------------------------------------------------
     def _send(self, kind: str, n: int, now: float, **extra: Any) -> None:
+        settings = _settings.settings
         if not settings.enabled:
             return
         try:

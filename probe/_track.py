@@ -12,8 +12,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from probe import _settings
 from probe._exact import exact_wrapper
-from probe._settings import settings
 from probe._stream import Stream, resettable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +42,7 @@ def track(func: Any = None, /, *, name: str | None = None, total: int | None = N
 
 
 def _decorate(func: Any, name: str | None, total: int | None) -> Any:
-    if not settings.enabled:
+    if not _settings.settings.enabled:
         return func
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(_decorate(func.__func__, name, total))

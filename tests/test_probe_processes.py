@@ -138,10 +138,12 @@ def test_a_forked_child_opens_its_own_fan_in_socket(tmp_path, start_collector):
         pid = os.fork()
         if pid == 0:
             probe.emit("child")
+            assert probe.flush(10)
             print(json.dumps(probe.stats()), flush=True)
             sys.exit(0)  # atexit runs in the child too: its socket is flushed and closed
         os.waitpid(pid, 0)
         probe.emit("parent", when="after")
+        assert probe.flush(10)
         print(json.dumps(probe.stats()), flush=True)
     """
     result = run_python(code, collector.endpoint)
