@@ -40,7 +40,7 @@ def iterate(
             total = None
     stream = Stream(name or caller_name(), total, fields)
     counted = _counted(iterable, stream)
-    stream.owner = weakref.ref(counted)  # so that an exit can end it with its exact count
+    stream._owner = weakref.ref(counted)  # so that an exit can end it with its exact count
     return counted
 
 

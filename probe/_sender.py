@@ -83,10 +83,15 @@ class Sender:
         self._poller: Any = None
         self._accepted_once = False
         self._first_queued: float | None = None
-        self._answered = True  # PAIR: the collector has answered on this connection
+        self._answered = kind != "pair"  # PAIR: the collector has answered this connection
         self._unanswered: list[bytes] = []  # PAIR: sent on this connection, not yet answered
         self._unanswered_since: float | None = None
         self._stopping = False
+
+    @property
+    def unanswered(self) -> int:
+        """Events sent on a PAIR connection its collector has not answered yet."""
+        return len(self._unanswered)
 
     # -- the thread ------------------------------------------------------------------------
     def run(self) -> None:
@@ -117,6 +122,7 @@ class Sender:
                     if self._stopping:
                         return
                     self._service(0)
+                    self._check_progress()
                     continue
                 if item is STOP:
                     self._stopping = True
@@ -252,13 +258,10 @@ class Sender:
             event = recv_monitor_message(self._monitor)["event"]
             if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                 self.connected = True
-                if self.kind == "pair":
-                    self._answered = False
-                    self._unanswered, self._unanswered_since = [], None
             elif event == zmq.EVENT_DISCONNECTED:
                 self.connected = False
-                self._answered = True  # what it did not answer is lost with the connection
-                self._unanswered, self._unanswered_since = [], None
+                self._answered = self.kind != "pair"  # the next connection must answer anew
+                self._unanswered, self._unanswered_since = [], None  # lost with this one
             else:
                 self.handshake_failures += 1
 

@@ -158,13 +158,18 @@ class Transport:
         return client_keys(settings.server_key, settings.client_key)
 
     def flush(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds until no event waits; True if none does."""
+        """Wait up to ``timeout`` seconds until no event waits (and, on PAIR, the collector
+        has answered); True if none does."""
         deadline = time.monotonic() + timeout
-        while self.queued and not self.broken:
+        while self._waiting() and not self.broken:
             if time.monotonic() >= deadline or self._thread is None:
                 return False
             time.sleep(0.005)
-        return not self.queued
+        return not self._waiting()
+
+    def _waiting(self) -> bool:
+        sender = self._sender
+        return bool(self.queued or (sender is not None and sender.unanswered))
 
     # -- the sender's side -----------------------------------------------------------------
     def moved(self, kind: str, endpoint: str) -> None:
