@@ -46,6 +46,7 @@ class Transport:
         self.kind: str | None = None
         self._counts = threading.RLock()  # a signal handler may drop inside a drop
         self._starting = threading.RLock()
+        self._start_begun = False
         self._sender: Sender | None = None
         self._thread: threading.Thread | None = None
         self.broken = False
@@ -102,9 +103,14 @@ class Transport:
         return self._sender.handshake_failures if self._sender is not None else 0
 
     def _start(self) -> None:
-        with self._starting:
-            if self._thread is not None or self.broken or self._closed:
+        """Start the sender thread. Another thread already starting it is not waited for:
+        the event is queued, and that thread's sender will take it."""
+        if not self._starting.acquire(blocking=False):
+            return
+        try:
+            if self._start_begun or self.broken or self._closed:
                 return
+            self._start_begun = True  # a signal handler reentering here starts nothing
             try:
                 _import_for_sender()  # here: a fork during an import would hang the child
                 kind, endpoint = self._choose()
@@ -123,8 +129,11 @@ class Transport:
             sender.deadline = self._deadline
             self.kind, self.endpoint = kind, endpoint
             self._sender = sender
-            self._thread = threading.Thread(target=sender.run, name="hotprobe-sender", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=sender.run, name="hotprobe-sender", daemon=True)
+            thread.start()
+            self._thread = thread
+        finally:
+            self._starting.release()
         if self.on_open is not None:
             try:
                 self.on_open()
