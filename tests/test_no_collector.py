@@ -6,28 +6,15 @@ import json
 import time
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import run_python
-
-BUSY = """
-    import json
-    import probe
-
-    @probe.track
-    def f(x):
-        return x
-
-    for i in probe.iterate(range(200_000), "loop"):
-        f(i)
-    for i in range(5000):
-        probe.emit("marks", i=i)
-    print(json.dumps(probe.stats()))
-"""
+from tests.helpers import run_program
 
 
 def test_program_exits_promptly_with_no_collector():
     started = time.monotonic()
     # no progress events (a long min_interval): the loop's start and end, f's start, the marks
-    result = run_python(BUSY, free_tcp_endpoint(), timeout=30, HOTPROBE_MIN_INTERVAL="600")
+    result = run_program(
+        "busy_loop", endpoint=free_tcp_endpoint(), timeout=30, HOTPROBE_MIN_INTERVAL="600"
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
@@ -40,19 +27,6 @@ def test_program_exits_promptly_with_no_collector():
 
 
 def test_disabled_probe_sends_nothing():
-    code = """
-        import probe
-
-        @probe.track
-        def f(x):
-            return x
-
-        assert not hasattr(f, "__hotprobe_stream__")
-        data = [1, 2, 3]
-        assert probe.iterate(data) is data
-        probe.emit("x")
-        print(probe.stats()["sent"], probe.stats()["dropped"])
-    """
-    result = run_python(code, free_tcp_endpoint(), HOTPROBE_DISABLE="1")
+    result = run_program("disabled_probe", endpoint=free_tcp_endpoint(), HOTPROBE_DISABLE="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "0"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from probe._marks import NAMES_KEPT
 from probe._sender import Sequences
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_program, wait_for
 
 
 def test_sequences_keep_the_most_recently_used_names():
@@ -21,20 +21,9 @@ def test_sequences_keep_the_most_recently_used_names():
 def test_emit_with_a_new_name_every_time_stays_bounded(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    code = f"""
-        import probe
-        probe.emit("kept")
-        probe.emit("forgotten")
-        for i in range({NAMES_KEPT}):
-            probe.emit(f"epoch-{{i}}")
-            if i % 100 == 0:
-                probe.emit("kept")
-        probe.emit("forgotten")
-        probe.emit("kept")
-        assert probe.flush(30)
-        print(len(probe._marks))
-    """
-    result = run_python(code, collector.endpoint, timeout=120)
+    result = run_program(
+        "many_mark_names", str(NAMES_KEPT), endpoint=collector.endpoint, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == NAMES_KEPT
 

@@ -5,40 +5,20 @@ Issue 12, cases 8 to 11, each from outside: real collectors, real sockets, real 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import textwrap
 
 import zmq
 
-from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import make_keys, program, read_jsonl, run_program, wait_for
 
 THREADS = 64
-
-BUSY_THREADS = f"""
-    import json, threading
-    import probe
-
-    def worker(k):
-        for _ in probe.iterate(range(20_000), f"stream-{{k}}"):
-            sum(range(20))  # busy: every thread wants the GIL all the time
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range({THREADS})]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    print(json.dumps(probe.stats()))
-"""
 
 
 def test_busy_threads_never_lose_an_end(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(BUSY_THREADS, collector.endpoint, timeout=120)
+    result = run_program("busy_threads", endpoint=collector.endpoint, timeout=120)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["dropped"] == 0
@@ -53,23 +33,13 @@ def test_busy_threads_never_lose_an_end(tmp_path, start_collector):
         assert seqs == list(range(len(seqs)))
 
 
-WAIT_AND_REPORT = """
-    import json, time
-    import probe
-    for i in range({events}):
-        probe.emit("beat", i=i)
-    time.sleep({wait})
-    print(json.dumps(probe.stats()), flush=True)
-"""
-
-
 def hotprobe_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "hotprobe:" in line]
 
 
 def test_no_collector_queues_sends_nothing_and_warns_once():
-    program = WAIT_AND_REPORT.format(events=26, wait=6.5)  # past the 5 s of the warning
-    result = run_python(program, free_tcp_endpoint(), timeout=60)
+    # past the 5 s of the warning
+    result = run_program("emit_and_wait", "26", "6.5", endpoint=free_tcp_endpoint())
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 26, 0)
@@ -80,25 +50,19 @@ def test_no_collector_queues_sends_nothing_and_warns_once():
 
 
 def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collector):
-    keys = tmp_path / "keys"
-    for name in ("collector", "impostor", "alice"):
-        generate(keys, name)
-    clients = tmp_path / "clients"
-    clients.mkdir()
-    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
+    keys, clients = make_keys(tmp_path)  # collector, alice (allowed) and mallory
     out = tmp_path / "events.jsonl"
     collector = start_collector(
         "--interval", "0", "--sink", f"file:{out}",
         "--curve-secret-key", str(keys / "collector.key_secret"),
         "--curve-clients", str(clients),
     )  # fmt: skip
-    result = run_python(
-        WAIT_AND_REPORT.format(events=1000, wait=6.5),
-        collector.endpoint,
-        timeout=60,
-        HOTPROBE_SERVER_KEY=str(keys / "impostor.key"),
+    result = run_program(
+        "emit_and_wait", "1000", "6.5",
+        endpoint=collector.endpoint,
+        HOTPROBE_SERVER_KEY=str(keys / "mallory.key"),  # not the collector's
         HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
-    )
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 1000, 0)
@@ -109,21 +73,11 @@ def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collec
     assert read_jsonl(out) == []
 
 
-FOREIGN_PAIR_CLIENT = """
-import sys, time, zmq
-sock = zmq.Context().socket(zmq.PAIR)
-sock.connect(sys.argv[1])
-sock.send(b'{"probe": "foreign", "event": "mark"}')
-print("connected", flush=True)
-sys.stdin.readline()
-"""
-
-
 def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
     foreign = subprocess.Popen(
-        [sys.executable, "-c", FOREIGN_PAIR_CLIENT, collector.endpoint],
+        program("foreign_pair_client", collector.endpoint),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -131,15 +85,7 @@ def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, 
     try:
         assert foreign.stdout.readline().strip() == "connected"
         assert wait_for(lambda: any(e["probe"] == "foreign" for e in read_jsonl(out)))
-        code = """
-            import json
-            import probe
-            for i in range(42):
-                probe.emit("mine", i=i)
-            assert probe.flush(30)
-            print(json.dumps(probe.stats()), flush=True)
-        """
-        result = run_python(code, collector.endpoint, timeout=60)
+        result = run_program("emit_and_flush", "42", "mine", endpoint=collector.endpoint)
     finally:
         foreign.communicate("\n", timeout=30)
     assert result.returncode == 0, result.stderr
@@ -173,22 +119,7 @@ def test_the_collector_answers_its_pair_peer_and_nobody_else(start_collector):
 
 def test_a_probe_on_a_listening_collector_is_connected_and_sends_everything(start_collector):
     collector = start_collector("--interval", "0", "--sink", "stdout")
-    code = """
-        import json
-        import probe
-        for i in range(100):
-            probe.emit("beat", i=i)
-        assert probe.flush(30)
-        print(json.dumps(probe.stats()), flush=True)
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=dict(env, HOTPROBE_ENDPOINT=collector.endpoint),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_program("emit_and_flush", "100", "beat", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert (stats["sent"], stats["queued"], stats["dropped"]) == (100, 0, 0)
