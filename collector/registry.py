@@ -17,7 +17,8 @@ from collector import hookspecs, sinkspec
 from collector.options import Option, did_you_mean
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
-from collector.pipeline.spool import redacted
+from collector.redact import redacted, redacted_text
+from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 
 log = logging.getLogger("collector")
@@ -70,14 +71,14 @@ class Registry:
             sink_type = self.sink_type(scheme)
         except UnknownSink as exc:
             if sinkspec.looks_like_path(text):
-                hint = f"; to write to a file: --sink file:{text}"
+                hint = f"; to write to a file: --sink file:{redacted(text)}"
             else:
                 hint = did_you_mean(scheme, self.sink_types)
-            raise UnknownSink(redacted(f"{exc}{hint}")) from None
+            raise UnknownSink(f"{exc}{hint}") from None
         try:
             return sinkspec.parse(text, sink_type, DELIVERY_OPTIONS)
-        except ValueError as exc:  # messages are redacted: a spec may hold a password
-            raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
+        except ValueError as exc:  # a spec may hold a password: messages show it redacted
+            raise ValueError(f"--sink {redacted(text)!r}: {redacted_text(str(exc))}") from None
 
     def create_sink(self, spec: str | SinkSpec, stall_after: float | None = None) -> GuardedSink:
         """The sink for one ``--sink`` value (or its ``parse``), guarded so that its failures
@@ -89,19 +90,18 @@ class Registry:
         text = sink_spec.text
         sink_type = self.sink_type(sink_spec.scheme)
         origin = sink_type.origin
+        shown = redacted(text)  # a spec may hold a password: messages show it redacted
         try:
             sink = sink_type.factory(sink_spec)
-        except ValueError as exc:  # messages are redacted: a spec may hold a password
-            raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
+        except ValueError as exc:
+            raise ValueError(f"--sink {shown!r}: {redacted_text(str(exc))}") from None
         except Exception as exc:
             raise BrokenSinkFactory(
-                redacted(f"sink {text!r} left out: {origin} raised {exc!r} creating it")
+                f"sink {shown!r} left out: {origin} raised {redacted_text(repr(exc))} creating it"
             ) from exc
         if not isinstance(sink, Sink):
             raise BrokenSinkFactory(
-                redacted(
-                    f"sink {text!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
-                )
+                f"sink {shown!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
             )
         return GuardedSink(sink, origin, stall_after)
 
@@ -121,7 +121,9 @@ def load(extra_plugins: tuple[Any, ...] = ()) -> Registry:
     """Build the plugin manager: built-ins, then installed entry points, then ``extra_plugins``
     (objects or modules with hook implementations, as tests register them).
 
-    A plugin that fails to import or to register is reported once, naming it, and left out."""
+    A plugin that fails to import or to register is reported once, naming it, and left out.
+    Raises ``ShadowedPackage`` when ``plugins`` or ``probe`` is not hotprobe's own."""
+    check_own_packages()
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry(pm)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from collector.options import Option, did_you_mean
+from collector.redact import MASK, is_secret_name
 from collector.sinks import SinkSpec, SinkType
 
 _SPEC = re.compile(r"(?P<scheme>[^:?]*)(?::(?P<target>[^?]*))?(?:\?(?P<query>.*))?", re.DOTALL)
@@ -53,7 +54,12 @@ def parse(text: str, sink_type: SinkType, common: Mapping[str, Option]) -> SinkS
             raise ValueError(f"option {name!r} given twice")
         seen.add(name)
         into = given if name in sink_type.options else delivery
-        into[name] = declared.read(value)
+        try:
+            into[name] = declared.read(value)
+        except ValueError as exc:
+            if not is_secret_name(name):
+                raise
+            raise ValueError(str(exc).replace(repr(value), repr(MASK))) from None
     options = {name: given.get(name, option.default) for name, option in sink_type.options.items()}
     return SinkSpec(text, scheme, target, options, delivery, "&".join(passthrough))
 

@@ -177,3 +177,16 @@ def test_every_delivery_option_is_declared_with_its_default():
         "queue_size": 100_000,
         "spool_max_bytes": 1 << 30,
     }
+
+
+def test_a_bad_value_of_a_secret_option_is_not_repeated():
+    class Tokened:
+        @hookimpl
+        def register_sinks(self, register):
+            register("tokened", Quiet, options=[Option("api_token", "the token", count)])
+
+    with pytest.raises(ValueError) as caught:
+        sink_spec("tokened:x?api_token=hunter2", plugins=[Tokened()])
+    message = str(caught.value)
+    assert "hunter2" not in message
+    assert "option api_token='***': expected a whole number > 0, not '***'" in message
