@@ -1,0 +1,83 @@
+"""``HOTPROBE_TQDM=1``: every tqdm bar of every Python process becomes a stream.
+
+``hotprobe_startup.pth``, installed in site-packages with the package, runs one line at each
+interpreter start-up: with the variable unset (or ``0``) it reads it and does nothing else;
+with it set it imports this module. Then ``python script.py``, ``python -m module``, console
+scripts and multiprocessing workers (fork, spawn, forkserver: they inherit the environment)
+are all covered. tqdm is not imported here: a finder waits for the program's own import of
+``tqdm.std`` and patches its class as soon as the module has run.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+TRUE = ("1", "true", "yes", "on")
+TQDM_BASE_MODULE = "tqdm.std"
+
+
+def requested() -> bool:
+    """Whether ``HOTPROBE_TQDM`` asks for the patch."""
+    return os.environ.get("HOTPROBE_TQDM", "").strip().lower() in TRUE
+
+
+def _patch() -> None:
+    try:
+        from probe import _tqdm
+
+        _tqdm.patch_tqdm()
+    except Exception as exc:  # never into the program's import of tqdm
+        from probe._stream import transport
+
+        transport.warn_once(f"HOTPROBE_TQDM: cannot patch tqdm: {exc!r}")
+
+
+class _PatchAfterExec(importlib.abc.Loader):
+    """``tqdm.std``'s own loader, followed by the patch."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        _patch()
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, is_package...
+        return getattr(self.loader, name)
+
+
+class TqdmFinder(importlib.abc.MetaPathFinder):
+    """Finds ``tqdm.std`` through the other finders and patches it once it is loaded."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != TQDM_BASE_MODULE:
+            return None
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            if finder is self or find_spec is None:
+                continue
+            spec = find_spec(fullname, path, target)
+            if spec is not None:
+                if hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchAfterExec(spec.loader)
+                return spec
+        return None
+
+
+def install() -> None:
+    """Patch tqdm now if it is loaded, else as soon as it is; once per process."""
+    if not requested() or any(isinstance(f, TqdmFinder) for f in sys.meta_path):
+        return
+    if TQDM_BASE_MODULE in sys.modules:
+        _patch()
+    sys.meta_path.insert(0, TqdmFinder())
+
+
+install()
