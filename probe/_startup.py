@@ -1,11 +1,16 @@
 """``HOTPROBE_TQDM=1``: every tqdm bar of every Python process becomes a stream.
 
-``hotprobe_startup.pth``, installed in site-packages with the package, runs one line at each
-interpreter start-up: with the variable unset (or ``0``) it reads it and does nothing else;
-with it set it imports this module. Then ``python script.py``, ``python -m module``, console
-scripts and multiprocessing workers (fork, spawn, forkserver: they inherit the environment)
-are all covered. tqdm is not imported here: a finder waits for the program's own import of
-``tqdm.std`` and patches its class as soon as the module has run.
+Installing the package puts two files at the top of site-packages: ``hotprobe_startup.pth``
+(``probe/hotprobe_startup.pth``), whose one line site runs at each interpreter start-up, and
+this module, as ``_hotprobe_startup``. With the variable unset (or ``0``) the line reads it and
+does nothing else. With it set, the line imports this module, which imports nothing but the
+standard library: at that moment ``sys.path`` may not be complete yet, and a program that never
+uses tqdm should not pay for importing probe. A finder then waits for the program's own import
+of ``tqdm.std`` and patches its class as soon as the module has run. ``python script.py``,
+``python -m module``, console scripts and multiprocessing workers (fork, spawn, forkserver:
+they inherit the environment) are all covered.
+
+An editable install holds a copy of this module: reinstall after changing it.
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ def _patch() -> None:
 
         _tqdm.patch_tqdm()
     except Exception as exc:  # never into the program's import of tqdm
-        from probe._stream import transport
+        import logging
 
-        transport.warn_once(f"HOTPROBE_TQDM: cannot patch tqdm: {exc!r}")
+        logging.getLogger("probe").warning("hotprobe: HOTPROBE_TQDM: cannot patch tqdm: %r", exc)
 
 
 class _PatchAfterExec(importlib.abc.Loader):
