@@ -17,6 +17,7 @@ import pytest
 from collector.pipeline.endpoints import free_tcp_endpoint
 
 pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
+collect_ignore = ["tqdm_suite"]  # tqdm's own tests, run by test_tqdm_suite.py in their own pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses import this checkout, whatever copy of hotprobe is installed.
