@@ -176,19 +176,20 @@ def start_times(commands: dict[str, tuple[Path, list[str], dict]], starts: int) 
     return {name: median(values) for name, values in times.items()}
 
 
+HOTPROBE = [sys.executable, "-c", "import sys; from collector.cli import main; sys.exit(main())"]
+
+
 def run_overhead(starts: int) -> str:
     """``hotprobe run -- python -c pass`` against ``python -c pass`` (goal: <= 0.5 s more)."""
-    from collector import cli
-
-    if "run" not in getattr(cli, "COMMANDS", ()):
-        return "hotprobe run: not in this checkout yet"
     base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    hotprobe = [sys.executable, "-m", "collector.cli", "run", "--record", "none", "--"]
+    available = subprocess.run([*HOTPROBE, "run", "--help"], capture_output=True, timeout=60)
+    if available.returncode != 0:
+        return "hotprobe run -- python -c pass: no `hotprobe run` in this checkout"
     command = [sys.executable, "-c", "pass"]
     times = start_times(
         {
             "python -c pass": (Path(command[0]), command[1:], base),
-            "hotprobe run": (Path(hotprobe[0]), [*hotprobe[1:], *command], base),
+            "hotprobe run": (Path(HOTPROBE[0]), [*HOTPROBE[1:], "run", "--", *command], base),
         },
         starts,
     )

@@ -15,11 +15,13 @@ An editable install holds a copy of this module: reinstall after changing it.
 
 from __future__ import annotations
 
-import importlib.abc
 import os
 import sys
-from types import ModuleType
-from typing import Any
+
+TYPE_CHECKING = False  # ``typing`` alone would cost more start-up time than all the rest
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
 
 TRUE = ("1", "true", "yes", "on")
 TQDM_BASE_MODULE = "tqdm.std"
@@ -41,8 +43,9 @@ def _patch() -> None:
         logging.getLogger("probe").warning("hotprobe: HOTPROBE_TQDM: cannot patch tqdm: %r", exc)
 
 
-class _PatchAfterExec(importlib.abc.Loader):
-    """``tqdm.std``'s own loader, followed by the patch."""
+class _PatchAfterExec:
+    """``tqdm.std``'s own loader, followed by the patch (no ``importlib.abc`` base: importing
+    it costs more than everything else here)."""
 
     def __init__(self, loader: Any) -> None:
         self.loader = loader
@@ -58,7 +61,7 @@ class _PatchAfterExec(importlib.abc.Loader):
         return getattr(self.loader, name)
 
 
-class TqdmFinder(importlib.abc.MetaPathFinder):
+class TqdmFinder:
     """Finds ``tqdm.std`` through the other finders and patches it once it is loaded."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
