@@ -33,6 +33,9 @@ def requested() -> bool:
 
 
 def _patch() -> None:
+    bridge = sys.modules.get("probe._tqdm")
+    if bridge is not None and not hasattr(bridge, "patch_tqdm"):
+        return  # probe._tqdm itself is importing tqdm: it patches once it is ready
     try:
         from probe import _tqdm
 

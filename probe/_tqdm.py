@@ -360,3 +360,7 @@ def _forget_parent_bars() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_parent_bars)
+
+_startup_hook = sys.modules.get("_hotprobe_startup")
+if _startup_hook is not None and _startup_hook.requested():
+    patch_tqdm()  # HOTPROBE_TQDM=1, and this module was what first imported tqdm

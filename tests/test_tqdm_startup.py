@@ -22,8 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, read_jsonl, wait_for
-from tests.test_tqdm_bridge import kinds, streams_of
+from tests.helpers import (
+    PROGRAMS,
+    ROOT,
+    lifecycle,
+    probe_environment,
+    read_jsonl,
+    streams_of,
+    wait_for,
+)
 
 HOOK = ROOT / "probe" / "hotprobe_startup.pth"
 HOOK_FILES = {HOOK: HOOK.name, ROOT / "probe" / "_startup.py": "_hotprobe_startup.py"}
@@ -46,11 +53,9 @@ def hooked_python(tmp_path) -> Path:
 
 
 def run(python: Path, args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    environment.update(env)
     return subprocess.run(
         [str(python), *args],
-        env=environment,
+        env=probe_environment(**env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -58,46 +63,12 @@ def run(python: Path, args: list[str], cwd: Path, **env: str) -> subprocess.Comp
     )
 
 
-PLAIN_TQDM = """
-import multiprocessing
-import sys
-
-from tqdm import tqdm
-from tqdm.contrib.concurrent import process_map
-
-
-def task(i):
-    for _ in tqdm(range(10 + i), desc=f"task-{i}"):
-        pass
-    return i
-
-
-def worker(kind):
-    for _ in tqdm(range(7), desc=f"worker-{kind}"):
-        pass
-
-
-if __name__ == "__main__":
-    multiprocessing.set_start_method("spawn")  # before tqdm makes its lock: process_map's
-    for _ in tqdm(range(25), desc="main"):
-        pass
-    for kind in ("fork", "spawn", "forkserver"):
-        process = multiprocessing.get_context(kind).Process(target=worker, args=(kind,))
-        process.start()
-        process.join()
-    results = process_map(task, range(4), max_workers=2, desc="process_map")
-    print(sorted(results), "probe" in sys.modules)
-"""
-
-
 def test_a_plain_tqdm_script_and_all_its_workers_arrive(tmp_path, start_collector, hooked_python):
-    script = tmp_path / "train.py"
-    script.write_text(PLAIN_TQDM)
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
     result = run(
         hooked_python,
-        [str(script)],
+        [str(PROGRAMS / "tqdm_plain_workers.py")],
         tmp_path,
         HOTPROBE_TQDM="1",
         HOTPROBE_ENDPOINT=collector.endpoint,
@@ -122,7 +93,7 @@ def test_a_plain_tqdm_script_and_all_its_workers_arrive(tmp_path, start_collecto
     assert set(streams) == set(expected)
     for name, n in expected.items():
         events = streams[name]
-        assert kinds(events) == ["start", "end"], (name, events)
+        assert lifecycle(events) == ["start", "end"], (name, events)
         assert (events[-1]["n"], events[-1]["total"]) == (n, n), (name, events[-1])
     parent = streams["main"][0]["pid"]
     assert streams["process_map"][0]["pid"] == parent
@@ -132,39 +103,21 @@ def test_a_plain_tqdm_script_and_all_its_workers_arrive(tmp_path, start_collecto
     assert len({e["run"] for e in read_jsonl(out)}) == 1  # the workers inherit the run id
 
 
-MODULE = """
-from tqdm import tqdm
-
-
-def main():
-    for _ in tqdm(range(6), desc="{name}"):
-        pass
-
-
-if __name__ == "__main__":
-    main()
-"""
-
-
 def test_python_dash_m_and_console_scripts_are_covered(tmp_path, start_collector, hooked_python):
-    package = tmp_path / "code"
-    package.mkdir()
-    (package / "as_module.py").write_text(MODULE.format(name="as-module"))
-    (package / "as_script.py").write_text(MODULE.format(name="as-console-script"))
     console_script = tmp_path / "tool"  # what pip writes for a [project.scripts] entry
     console_script.write_text(
-        f"#!{hooked_python}\nimport sys\nsys.path.insert(0, {str(package)!r})\n"
-        "from as_script import main\nsys.exit(main())\n"
+        f"#!{hooked_python}\nimport sys\nsys.path.insert(0, {str(PROGRAMS)!r})\n"
+        "from tqdm_six import main\nsys.exit(main('as-console-script'))\n"
     )
     console_script.chmod(0o755)
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
     env = {"HOTPROBE_TQDM": "1", "HOTPROBE_ENDPOINT": collector.endpoint}
-    by_module = run(hooked_python, ["-m", "as_module"], package, **env)
+    by_module = run(hooked_python, ["-m", "tqdm_six"], PROGRAMS, **env)
     assert by_module.returncode == 0, by_module.stderr
     by_script = subprocess.run(
         [str(console_script)],
-        env={**os.environ, **env},
+        env=probe_environment(**env),
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
@@ -184,26 +137,19 @@ def test_python_dash_m_and_console_scripts_are_covered(tmp_path, start_collector
         ], name
 
 
-STATE = """
-import json, sys
-before = sorted(m for m in ("probe", "tqdm") if m in sys.modules)
-from tqdm import tqdm
-import probe._tqdm as bridge
-print(json.dumps({"before_tqdm": before, "patched": bridge.is_patched()}))
-"""
-
-
+@pytest.mark.parametrize("first_import", ["tqdm", "probe"])
 @pytest.mark.parametrize(
-    ("value", "loaded", "patched"),
-    [(None, [], False), ("0", [], False), ("no", [], False), ("1", [], True)],
+    ("value", "patched"), [(None, False), ("0", False), ("no", False), ("1", True)]
 )
 def test_the_variable_decides_and_tqdm_waits_for_the_program(
-    tmp_path, hooked_python, value, loaded, patched
+    tmp_path, hooked_python, value, patched, first_import
 ):
     env = {"HOTPROBE_DISABLE": "1"} if value is None else {"HOTPROBE_TQDM": value}
-    result = run(hooked_python, ["-c", STATE], tmp_path, **env)
+    state = [str(PROGRAMS / "tqdm_startup_state.py"), first_import]
+    result = run(hooked_python, state, tmp_path, **env)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"before_tqdm": loaded, "patched": patched}
+    assert json.loads(result.stdout) == {"before_tqdm": [], "patched": patched}
+    assert "cannot patch" not in result.stderr
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ window, tkinter: not installed for the tests, so they would only skip).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_jsonl
+from tests.helpers import probe_environment, read_jsonl
 
 SUITE = Path(__file__).parent / "tqdm_suite"
 SUITE_TIMEOUT = 600.0
@@ -41,13 +40,11 @@ def outcomes(report: Path) -> dict[str, str]:
 def run_suite(tmp_path: Path, endpoint: str, patched: bool) -> dict[str, str]:
     report = tmp_path / f"tqdm-suite-{'patched' if patched else 'plain'}.xml"
     patch = ["-p", "hotprobe_patch"] if patched else []
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["HOTPROBE_ENDPOINT"] = endpoint
     options = ["-c", "pytest.ini", "--rootdir", ".", "-q", f"--junitxml={report}"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *patch, *options, "."],
         cwd=SUITE,
-        env=env,
+        env=probe_environment(endpoint),
         capture_output=True,
         text=True,
         timeout=SUITE_TIMEOUT,
