@@ -160,6 +160,15 @@ def _bridge_failed(exc: Exception) -> None:
     transport.warn_once(f"tqdm bridge: {exc!r}")
 
 
+def _stream_of(bar: std_tqdm) -> BarStream | None:
+    """The bar's stream, if it has one; None also late in the interpreter's shutdown, when a
+    bar's ``__del__`` may run after this module's globals are gone."""
+    try:
+        return _streams.get(bar)
+    except Exception:
+        return None
+
+
 def _bound_call(method: Any, self: std_tqdm, *args: Any, **kwargs: Any) -> Any:
     return method.__get__(self, type(self))(*args, **kwargs)
 
@@ -198,7 +207,7 @@ def _hook_refresh(original: Callable[..., Any]) -> Callable[..., Any]:
 def _hook_close(original: Callable[[std_tqdm], None]) -> Callable[[std_tqdm], None]:
     @functools.wraps(original)
     def close(self: std_tqdm) -> None:
-        stream = _streams.get(self)
+        stream = _stream_of(self)
         if stream is None:
             return original(self)
         caller = sys._getframe(1)
@@ -241,7 +250,7 @@ def _hook_reset(original: Callable[..., None]) -> Callable[..., None]:
 def _hook_enter(original: Callable[[std_tqdm], std_tqdm]) -> Callable[[std_tqdm], std_tqdm]:
     @functools.wraps(original)
     def __enter__(self: std_tqdm) -> std_tqdm:
-        stream = _streams.get(self)
+        stream = _stream_of(self)
         if stream is not None:
             stream.in_with = True
         return original(self)
@@ -252,7 +261,7 @@ def _hook_enter(original: Callable[[std_tqdm], std_tqdm]) -> Callable[[std_tqdm]
 def _hook_exit(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def __exit__(self: std_tqdm, exc_type: Any, exc_value: Any, traceback: Any) -> Any:
-        stream = _streams.get(self)
+        stream = _stream_of(self)
         if stream is not None:
             stream.in_with = False
             stream.exit_error = exc_value
