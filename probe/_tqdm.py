@@ -57,6 +57,20 @@ class BarStream(Stream):
         self.ended = False
         self.exit_error: BaseException | None = None
 
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The ``data`` of the stream's events: the bar's unit and postfix values."""
+        return self._data or {}
+
+    @fields.setter
+    def fields(self, fields: dict[str, Any]) -> None:
+        self._data = fields
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` has been sent."""
+        return not self._pending
+
     def sync(self) -> None:
         """Take the bar's count and total."""
         bar = self.bar()
@@ -232,13 +246,13 @@ def _hook_reset(original: Callable[..., None]) -> Callable[..., None]:
         fresh = None
         try:  # a reset bar starts again: a new span of the same stream
             stream.finish()
-            fresh = _streams[self] = BarStream(self, stream.name, stream.fields or {})
+            fresh = _streams[self] = BarStream(self, stream.name, stream.fields)
             fresh.in_with = stream.in_with
         except Exception as exc:
             _bridge_failed(exc)
         original(self, total)
         try:
-            if fresh is not None and fresh.pending:
+            if fresh is not None and not fresh.started:
                 fresh.sync()
                 fresh.start()
         except Exception as exc:

@@ -26,6 +26,7 @@ def run_bridged(start_collector, tmp_path, name: str, ends: set[str]) -> dict:
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
     result = run_program(name, endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
+    assert "tqdm bridge" not in result.stderr  # the bridge swallows its own failures, and says so
 
     def ended() -> bool:
         closed = {e["probe"] for e in read_jsonl(out) if e["event"] in ("end", "error")}
