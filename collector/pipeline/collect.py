@@ -17,9 +17,11 @@ from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_deliv
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver
+from collector.pipeline.sequence import SequenceNumbers
 from collector.pipeline.spool import Spool, redacted, spool_directory
 from collector.pipeline.stats import Counters, stats_line
 from collector.registry import BrokenSinkFactory, Registry
+from collector.sinks import SinkSpec
 from probe.protocol import fan_in_endpoint, is_loopback
 
 log = logging.getLogger("collector")
@@ -43,15 +45,19 @@ def build_runners(
         for text in specs:
             options, sink_text = split_delivery_options(text, defaults)
             try:
-                sink = registry.create_sink(sink_text, stall_after)
+                sink = registry.create_sink(sink_text)
             except BrokenSinkFactory as exc:
                 log.error("%s", exc)
                 continue
+            origin = registry.sink_type(SinkSpec.parse(sink_text).scheme).origin
             spool = Spool(spool_directory(options.spool_dir, sink_text), options.spool_max_bytes)
-            runners.append(SinkRunner(redacted(text), sink, options, spool, sink.origin))
+            runner = SinkRunner(
+                redacted(text), sink, options, spool, origin, stall_after=stall_after
+            )
+            runners.append(runner)
     except BaseException:
         for runner in runners:
-            runner.spool.close()
+            runner.spill.close()
         raise
     return runners
 
@@ -78,6 +84,10 @@ class Collector:
         self.counters = Counters()
         self.filter = IntervalFilter(config.interval, config.key, trailing=config.trailing)
         self.dead_letters = DeadLetters(config.dead_letter)
+        for runner in runners:
+            if runner.dead_letters is None:
+                runner.dead_letters = self.dead_letters
+        self.sequence = SequenceNumbers()
         self._stop = threading.Event()
         self._processors = self._event_processors()
         if curve is None:
@@ -97,7 +107,9 @@ class Collector:
         self._stop.set()
 
     def run(self) -> int:
-        """Receive until stopped, then drain every sink. Returns the exit status."""
+        """Receive until stopped, then drain every sink. Returns the exit status: 0, or 1 if
+        any event was lost during the run (a sink's ``lost``, or a rejected message that the
+        dead-letter file could not take) or a sink could not finish."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
@@ -123,7 +135,7 @@ class Collector:
             ok = self._close_sinks()
             self.dead_letters.close()
             self._log_stats()
-        return 0 if ok else 1
+        return 0 if ok and not self.dead_letters.failures else 1
 
     def _loop(self) -> None:
         cfg, flt = self.config, self.filter
@@ -167,11 +179,13 @@ class Collector:
         return len(raws)
 
     def _dispatch(self, events: list[dict[str, Any]]) -> None:
-        """Hand kept events to the ``process_event`` hooks, then to every sink."""
+        """Hand kept events to the ``process_event`` hooks, then, each with its identity
+        (a ``seq`` given where it has none), to every sink."""
         if self._processors:
             events = [event for event in events if self._process(event)]
         if not events:
             return
+        self.sequence.assign(events)
         self.counters.kept += len(events)
         for runner in self.runners:
             runner.offer_many(events)

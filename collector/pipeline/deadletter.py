@@ -1,11 +1,12 @@
-"""The dead-letter file: every rejected message, with the reason and its bytes in base64."""
+"""The dead-letter file: every rejected message, with the reason and its bytes in base64, and
+every event a sink refused for good, with the sink's name and the reason."""
 
 from __future__ import annotations
 
 import base64
 import logging
 from datetime import datetime, timezone
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
@@ -41,7 +42,20 @@ class DeadLetters:
             if self.failures == 1:
                 log.error("cannot write the dead-letter file %s: %s", self.path, exc)
 
+    def write_refused(self, sink: str, event: dict[str, Any], reason: str) -> None:
+        """An event that the sink named ``sink`` refused for good, as JSON (the reason names
+        the sink: ``sink 'file:out.jsonl' refused it: ...``)."""
+        self.write(Rejected(f"sink {sink!r} refused it: {reason}", _encoded(event)))
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _encoded(event: dict[str, Any]) -> bytes:
+    """The event as JSON; one that JSON cannot hold is named by the reason it cannot."""
+    try:
+        return orjson.dumps(event, default=str)
+    except (TypeError, RecursionError) as exc:
+        return orjson.dumps({"unencodable_event": repr(exc)})
