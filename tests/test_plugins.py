@@ -11,9 +11,8 @@ import pytest
 
 from collector import Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
-from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.collect import build_runners
-from collector.pipeline.delivery import DeliveryOptions, SinkRunner
+from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions, SinkRunner
 from collector.testing import probe_events
 from tests.conftest import wait_for
 
