@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -48,15 +48,22 @@ class SinkSpec:
 class Refused(Exception):
     """Raised by ``Sink.write``: the store will never accept some events of this batch.
 
-    ``indexes`` are their positions in the batch, and every other event of it was written;
-    without them, the collector splits the batch to find the events refused. Refused events
-    are not retried: each goes to the dead-letter file with the sink's name and ``reason``,
-    and is counted ``rejected`` by that sink."""
+    ``indexes`` are their positions in the batch (or a mapping of position to a reason of its
+    own), and every other event of it was written; without them, the collector splits the
+    batch to find the events refused. Refused events are not retried: each goes to the
+    dead-letter file with the sink's name and its reason, and is counted ``rejected`` by that
+    sink."""
 
-    def __init__(self, reason: str, indexes: Iterable[int] | None = None) -> None:
+    def __init__(
+        self, reason: str, indexes: Iterable[int] | Mapping[int, str] | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.indexes = None if indexes is None else sorted(set(indexes))
+        self.reasons: dict[int, str] | None = None
+        if isinstance(indexes, Mapping):
+            self.reasons = dict(indexes)
+        elif indexes is not None:
+            self.reasons = dict.fromkeys(indexes, reason)
 
 
 #: What ``Sink.is_permanent`` takes for a refusal of the events themselves, by default.

@@ -58,11 +58,12 @@ class BatchWrite:
         self, piece: Events, error: Exception
     ) -> tuple[int, list[tuple[dict[str, Any], str]]]:
         reason = refusal_reason(error)
-        indexes = error.indexes if isinstance(error, Refused) else None
-        if indexes is not None and all(0 <= index < len(piece) for index in indexes):
+        reasons = error.reasons if isinstance(error, Refused) else None
+        if reasons is not None and all(0 <= index < len(piece) for index in reasons):
             self._pieces.pop()
             self.done += len(piece)
-            return len(piece) - len(indexes), [(piece[index], reason) for index in indexes]
+            refused = [(piece[index], reasons[index]) for index in sorted(reasons)]
+            return len(piece) - len(refused), refused
         if len(piece) == 1:
             self._pieces.pop()
             self.done += 1

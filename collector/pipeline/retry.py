@@ -24,4 +24,3 @@ class Backoff:
         delay = self.delay * (0.5 + random.random())
         self.delay = min(self.delay * 2, self.ceiling)
         return delay
-
