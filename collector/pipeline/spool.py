@@ -110,9 +110,10 @@ class Spool:
         if self._active is not None and self._active.size >= self.segment_bytes:
             self._close_active()
         if self._active is None:
-            self._active = self._new_segment(self._segments[-1].id + 1 if self._segments else None)
-            self._segments.append(self._active)
-            self._active_fd = _open_append(self._active.path)
+            segment = self._new_segment(self._segments[-1].id + 1 if self._segments else None)
+            self._active_fd = _open_append(segment.path)  # first: a failure changes nothing
+            self._active = segment
+            self._segments.append(segment)
         _write_all(self._active_fd, b"".join(records))
         if sync:
             os.fsync(self._active_fd)

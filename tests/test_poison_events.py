@@ -1,0 +1,275 @@
+"""Issue 12's cases 1, 2, 3, 6, 7 (cannot spool) and 16, each from outside: a real collector
+process, real sockets, a real MongoDB-wire server, the files it leaves."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import textwrap
+
+import orjson
+import pytest
+
+from tests.conftest import read_jsonl, wait_for
+from tests.event_sender import make_events, send, send_raw
+from tests.mongo_server import external_server, fresh_name
+from tests.test_mongodb_sink import collection_of, count, distinct_run_seq
+
+pytestmark = pytest.mark.timeout(240)
+
+DEEP_300 = b'{"d":' + b'{"a":' * 300 + b"1" + b"}" * 301
+DEEP_990 = b'{"d":' + b"[" * 990 + b"]" * 990 + b"}"
+
+
+def stats_by_sink(line: str) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """One stats line: the collector's counters, and each sink's by name."""
+    head, *sinks = re.split(r" sink\[", line)
+    collector = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", head)}
+    by_sink = {}
+    for part in sinks:
+        name, _, rest = part.partition("] ")
+        by_sink[name] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
+    return collector, by_sink
+
+
+def stats_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "stats:" in line]
+
+
+def dead_letters(path) -> list[dict]:
+    records = read_jsonl(path)
+    for record in records:
+        record["raw"] = base64.b64decode(record["raw_base64"])
+    return records
+
+
+def install_plugin(directory, monkeypatch, source: str) -> None:
+    """``source`` as the installed plugin ``poison_sinks`` (a module and its entry point)."""
+    directory.mkdir()
+    (directory / "hotprobe_poison_sinks.py").write_text(textwrap.dedent(source))
+    info = directory / "hotprobe_poison_sinks-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: hotprobe-poison-sinks\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text("[hotprobe]\npoison_sinks = hotprobe_poison_sinks\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(directory), os.environ["PYTHONPATH"]]))
+    monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
+
+
+SINKS = '''
+    """A sink refusing events marked bad, and one whose destination is always down."""
+    from collector import Sink, hookimpl
+
+
+    class PickySink(Sink):
+        def write(self, events):
+            if any(event.get("data", {}).get("bad") for event in events):
+                raise ValueError("cannot store a bad event")
+
+
+    class DownSink(Sink):
+        def write(self, events):
+            raise ConnectionRefusedError("destination down")
+
+
+    @hookimpl
+    def register_sinks(register):
+        register("picky", PickySink, description="refuses events marked bad")
+        register("down", DownSink, description="always down")
+'''
+
+
+# -- case 1: deep nesting --------------------------------------------------------------------
+def test_case_1_deep_nesting_is_rejected_and_every_good_event_arrives(
+    tmp_path, start_collector, mongo_spec
+):
+    out, spec = tmp_path / "out.jsonl", mongo_spec(fresh_name())
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}", "--sink", spec)
+    good = [orjson.dumps(event) for event in make_events(1000, probe="g")]
+    send_raw(collector.endpoint, [DEEP_300, DEEP_990, *good])
+    collection = collection_of(spec)
+    assert wait_for(lambda: len(read_jsonl(out)) >= 1000, timeout=30), collector.stderr
+    assert wait_for(lambda: count(collection) >= 1000, timeout=30), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    assert [event["seq"] for event in read_jsonl(out)] == list(range(1000))
+    assert distinct_run_seq(collection) == count(collection) == 1000
+    records = dead_letters(tmp_path / "hotprobe-dead-letter.jsonl")
+    assert [record["raw"] for record in records] == [DEEP_300, DEEP_990]
+    assert {record["reason"] for record in records} == {
+        "nested deeper than the 200 levels an event may take"
+    }
+    received, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    assert (received["received"], received["kept"], received["rejected"]) == (1002, 1000, 2)
+    for stats in sinks.values():
+        assert (stats["written"], stats["lost"], stats["in_spool"]) == (1000, 0, 0)
+
+
+# -- case 2: what MongoDB cannot store --------------------------------------------------------
+def test_case_2_timestamps_bson_cannot_hold_stop_nothing_after_them(
+    tmp_path, start_collector, mongo_spec
+):
+    spec = mongo_spec(fresh_name())
+    collector = start_collector("--interval", "0", "--sink", spec)
+    poison = make_events(2, probe="poison")
+    poison[0]["timestamp"] = "0001-01-01T00:00:00+01:00"
+    poison[1]["timestamp"] = "9999-12-31T23:00:00-05:00"
+    send(collector.endpoint, [*poison, *make_events(200, probe="good")])
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) >= 202, timeout=30), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    stored = collection.find_one({"probe": "poison", "seq": 0})
+    assert stored["timestamp"] == "0001-01-01T00:00:00+01:00"  # kept as text, not lost
+    assert count(collection) == 202
+    _, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    assert [(s["written"], s["in_spool"], s["lost"]) for s in sinks.values()] == [(202, 0, 0)]
+    assert not (tmp_path / "hotprobe-spool").exists()
+
+
+def test_case_2_documents_the_server_refuses_are_dead_lettered_the_rest_written(
+    tmp_path, start_collector, mongo_spec
+):
+    name = fresh_name()
+    spec = mongo_spec(name)
+    schema = {"$jsonSchema": {"properties": {"n": {"bsonType": "int"}}}}
+    database = collection_of(spec).database
+    database.create_collection(name, validator=schema)
+    collector = start_collector("--interval", "0", "--sink", spec)
+    events = make_events(300)
+    events[10]["n"] = events[250]["n"] = "not a number"
+    send(collector.endpoint, events)
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) >= 298, timeout=30), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    assert sorted(doc["seq"] for doc in collection.find()) == [
+        seq for seq in range(300) if seq not in (10, 250)
+    ]
+    records = dead_letters(tmp_path / "hotprobe-dead-letter.jsonl")
+    assert [json.loads(record["raw"])["seq"] for record in records] == [10, 250]
+    for record in records:
+        assert record["reason"].startswith(f"sink {spec!r} refused it: MongoDB error 121")
+    _, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    assert [(s["written"], s["rejected"], s["in_spool"]) for s in sinks.values()] == [(298, 2, 0)]
+
+
+# -- case 3: an event's own _id ----------------------------------------------------------------
+def test_case_3_events_carrying_the_same_id_stay_apart(tmp_path, start_collector, mongo_spec):
+    spec = mongo_spec(fresh_name())
+    collector = start_collector("--interval", "0", "--sink", spec)
+    events = make_events(4)
+    for event in events:
+        event["_id"] = "same"
+    send(collector.endpoint, events)
+    collection = collection_of(spec)
+    assert wait_for(lambda: count(collection) >= 4, timeout=30), collector.stderr
+    assert collector.stop() == 0, collector.stderr
+    documents = list(collection.find().sort("seq", 1))
+    assert [doc["seq"] for doc in documents] == [0, 1, 2, 3]
+    assert {doc["\uff3fid"] for doc in documents} == {"same"}
+    assert len({doc["_id"] for doc in documents}) == 4
+
+
+# -- case 16: exactly once where the store can ----------------------------------------------
+def test_case_16_the_same_events_twice_are_stored_once(tmp_path, start_collector, mongo_spec):
+    spec = mongo_spec(fresh_name())
+    collector = start_collector("--interval", "0", "--sink", spec)
+    events = make_events(500)
+    no_seq = [{"probe": "plain", "n": i} for i in range(50)]  # a seed-style client
+    send(collector.endpoint, [*events, *events, *no_seq])  # a client resending, or a replay
+    assert collector.stop() == 0, collector.stderr
+    collection = collection_of(spec)
+    assert count(collection) == distinct_run_seq(collection) == 550
+    _, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    assert [s["written"] for s in sinks.values()] == [1050]  # duplicates count as written
+
+
+@pytest.mark.skipif(bool(external_server()), reason="needs a server the test can kill")
+def test_case_16_a_replay_cut_by_kill_9_leaves_no_duplicates(
+    tmp_path, start_collector, mongo_servers
+):
+    server = mongo_servers(sync_on_commit=True)
+    server.kill()  # down while the first collector runs: everything is spooled
+    spec = server.uri(collection=fresh_name(), batch_size="100")
+    args = ("--interval", "0", "--sink", spec)
+    first = start_collector(*args)
+    events = make_events(20_000)
+    send(first.endpoint, events)
+    assert first.stop() == 0, first.stderr
+    assert stats_by_sink(stats_lines(first.stderr)[-1])[1][spec]["in_spool"] == 20_000
+    server.start()
+    collection = collection_of(spec)
+    second = start_collector(*args)
+    assert wait_for(lambda: count(collection) >= 3000, timeout=60, interval=0.02)
+    second.kill()  # kill -9 in the middle of the replay
+    assert count(collection) < 20_000, "the replay finished before the kill: nothing tested"
+    third = start_collector(*args)
+    assert wait_for(lambda: count(collection) >= 20_000, timeout=120, interval=0.2), third.stderr
+    assert third.stop() == 0, third.stderr
+    assert count(collection) == distinct_run_seq(collection) == 20_000
+
+
+# -- case 6: every event accounted for, and the exit status ---------------------------------
+def assert_sums(line: str) -> dict[str, dict[str, int]]:
+    collector, sinks = stats_by_sink(line)
+    for name, s in sinks.items():
+        settled = s["written"] + s["rejected"] + s["lost"] + s["in_spool"] + s["queued"]
+        assert s.get("carried", 0) + collector["kept"] == settled, (name, line)
+    received = collector["kept"] + collector["suppressed"] + collector["rejected"]
+    assert collector["received"] == received, line
+    return sinks
+
+
+def test_case_6_the_sums_add_up_across_sinks_and_a_loss_fails_the_exit_status(
+    tmp_path, monkeypatch, start_collector
+):
+    install_plugin(tmp_path / "plugin", monkeypatch, SINKS)
+    out = tmp_path / "out.jsonl"
+    collector = start_collector(
+        "--interval", "0", "--stats-interval", "0.2", "--shutdown-timeout", "3",
+        "--sink", f"file:{out}", "--sink", "picky", "--sink", "down?spool_max_bytes=20000",
+    )  # fmt: skip
+    events = make_events(3000)
+    for event in events[::100]:
+        event["data"]["bad"] = True
+    send_raw(collector.endpoint, [*map(orjson.dumps, events), b"\xff not UTF-8"])
+    assert wait_for(lambda: len(read_jsonl(out)) >= 3000, timeout=30), collector.stderr
+    assert collector.stop() == 1, collector.stderr  # the down sink lost events
+    lines = stats_lines(collector.stderr)
+    assert len(lines) >= 2
+    for line in lines:
+        assert_sums(line)
+    sinks = assert_sums(lines[-1])
+    assert sinks[f"file:{out}"]["written"] == 3000
+    assert (sinks["picky"]["written"], sinks["picky"]["rejected"]) == (2970, 30)
+    down = sinks["down?spool_max_bytes=20000"]
+    assert down["lost"] > 0 and down["in_spool"] > 0 and down["written"] == 0
+    refused = [
+        r for r in dead_letters(tmp_path / "hotprobe-dead-letter.jsonl") if "sink" in r["reason"]
+    ]
+    assert len(refused) == 30
+    assert {r["reason"] for r in refused} == {
+        "sink 'picky' refused it: ValueError: cannot store a bad event"
+    }
+
+
+def test_case_7_cannot_spool_is_said_once_per_spell(tmp_path, monkeypatch, start_collector):
+    install_plugin(tmp_path / "plugin", monkeypatch, SINKS)
+    collector = start_collector(
+        "--interval", "0", "--spool-dir", "spool", "--stats-interval", "0.2", "--sink", "down"
+    )  # fmt: skip
+    (spool,) = (tmp_path / "spool").iterdir()
+    shutil.rmtree(spool)  # a spool directory taken away while the collector runs
+    send(collector.endpoint, make_events(2000))
+
+    def retried() -> int:
+        lines = stats_lines(collector.stderr)
+        return stats_by_sink(lines[-1])[1]["down"]["retried"] if lines else 0
+
+    assert wait_for(lambda: retried() >= 6, timeout=60), collector.stderr  # many attempts
+    assert collector.stop() == 1, collector.stderr
+    assert collector.stderr.count("cannot spool") == 1, collector.stderr
+    _, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    assert sinks["down"]["lost"] == 2000 and sinks["down"]["in_spool"] == 0
