@@ -20,7 +20,7 @@ from collector.pipeline.retry import Backoff
 from collector.pipeline.spill import Spill
 from collector.pipeline.spool import Spool
 from collector.sinks import Sink, SinkSpec
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 def events(start: int, count: int) -> list[dict]:

@@ -17,10 +17,8 @@ from hypothesis import strategies as st
 from collector.pipeline.decode import decode
 from collector.pipeline.event import Rejected
 from probe.protocol import MAX_DEPTH, MAX_EVENT_BYTES, fan_in_endpoint
-from tests.conftest import read_jsonl
-from tests.mongo_server import fresh_name
-from tests.test_mongodb_sink import collection_of
-from tests.test_poison_events import stats_by_sink, stats_lines
+from tests.helpers import last_stats, read_jsonl
+from tests.mongo_server import collection_of, fresh_name
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -143,7 +141,8 @@ def test_arbitrary_values_between_good_events_are_written_or_rejected(
     collection = collection_of(spec)
     markers = {doc["seq"] for doc in collection.find({"probe": MARKER, "run": RUN})}
     assert markers == set(range(2 * len(examples)))
-    received, sinks = stats_by_sink(stats_lines(collector.stderr)[-1])
+    stats = last_stats(collector.stderr)
+    received, sinks = stats.counts, stats.sinks
     assert received["received"] == sent
     assert received["kept"] == written and received["rejected"] == len(expected_dead)
     file_sink, mongo_sink = sinks[f"file:{out}"], sinks[spec]

@@ -183,6 +183,8 @@ class SinkRunner:
         twice ``queue_size`` (the spool not keeping up) events are dropped and counted."""
         if self.queue.offer_many(events):
             self._report("limit", f"sink {self.name!r}: queue and spool both full, events lost")
+        if len(self.queue) > self.options.queue_size:
+            watch.nudge()  # the worker may be stuck in a call: the watch spools meanwhile
 
     def request_close(self, deadline: float) -> None:
         """Start shutting down: deliver what is queued until ``deadline`` (monotonic) draws

@@ -32,6 +32,7 @@ class _Watch:
         self._runners: weakref.WeakSet[Watched] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._nudged = threading.Event()
 
     def add(self, runner: Watched) -> None:
         with self._lock:
@@ -44,6 +45,10 @@ class _Watch:
         with self._lock:
             self._runners.discard(runner)
 
+    def nudge(self) -> None:
+        """Look now rather than at the next period (a queue went over its mark)."""
+        self._nudged.set()
+
     def _run(self) -> None:
         while True:
             with self._lock:
@@ -55,7 +60,8 @@ class _Watch:
                 except Exception as exc:  # a runner's trouble is its own; the watch goes on
                     log.error("sink watch: checking %r failed: %r", runner, exc)
             del runners
-            time.sleep(PERIOD)
+            self._nudged.wait(PERIOD)
+            self._nudged.clear()
 
 
 watch = _Watch()
