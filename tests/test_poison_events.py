@@ -25,6 +25,12 @@ def stats_lines(stderr: str) -> list[Stats]:
     return [parse_stats(line) for line in stderr.splitlines() if "stats: " in line]
 
 
+def report(case: str, **figures: int) -> None:
+    """One line of figures, printed before the assertions (``pytest -s`` shows it, and the
+    same on a checkout where the case still fails)."""
+    print(f"\nfigures {case}: " + " ".join(f"{key}={value}" for key, value in figures.items()))
+
+
 def dead_letters(path) -> list[dict]:
     records = read_jsonl(path)
     for record in records:
@@ -54,12 +60,17 @@ def test_case_1_deep_nesting_is_rejected_and_every_good_event_arrives(
     good = [orjson.dumps(event) for event in make_events(1000, probe="g")]
     send_raw(collector.endpoint, [DEEP_300, DEEP_990, *good])
     collection = collection_of(spec)
-    assert wait_for(lambda: len(read_jsonl(out)) >= 1000, timeout=30), collector.stderr
-    assert wait_for(lambda: count(collection) >= 1000, timeout=30), collector.stderr
-    assert collector.stop() == 0, collector.stderr
+    wait_for(lambda: len(read_jsonl(out)) >= 1000 and count(collection) >= 1000, timeout=30)
+    status = collector.stop()
+    records = dead_letters(tmp_path / "hotprobe-dead-letter.jsonl")
+    report(
+        "1", sent_good=1000, sent_deep=2, written_file=len(read_jsonl(out)),
+        written_mongodb=count(collection), rejected=len(records),
+        lost=sum(s["lost"] for s in last_stats(collector.stderr).sinks.values()), status=status,
+    )  # fmt: skip
+    assert status == 0, collector.stderr
     assert [event["seq"] for event in read_jsonl(out)] == list(range(1000))
     assert distinct_run_seq(collection) == count(collection) == 1000
-    records = dead_letters(tmp_path / "hotprobe-dead-letter.jsonl")
     assert [record["raw"] for record in records] == [DEEP_300, DEEP_990]
     assert {record["reason"] for record in records} == {
         "nested deeper than the 200 levels an event may take"
@@ -82,10 +93,16 @@ def test_case_2_timestamps_bson_cannot_hold_stop_nothing_after_them(
     poison[1]["timestamp"] = "9999-12-31T23:00:00-05:00"
     send(collector.endpoint, [*poison, *make_events(200, probe="good")])
     collection = collection_of(spec)
-    assert wait_for(lambda: count(collection) >= 200, timeout=30), collector.stderr
-    assert collector.stop() == 0, collector.stderr
-    assert count(collection) == collection.count_documents({"probe": "good"}) == 200
+    wait_for(lambda: count(collection) >= 200, timeout=30)
+    status = collector.stop()
     records = dead_letters(tmp_path / "hotprobe-dead-letter.jsonl")
+    [sink] = last_stats(collector.stderr).sinks.values()
+    report(
+        "2 (timestamps)", sent=202, written_good=collection.count_documents({"probe": "good"}),
+        rejected=len(records), in_spool=sink["in_spool"], lost=sink["lost"], status=status,
+    )  # fmt: skip
+    assert status == 0, collector.stderr
+    assert count(collection) == collection.count_documents({"probe": "good"}) == 200
     assert [json.loads(record["raw"])["probe"] for record in records] == ["poison", "poison"]
     assert all("out of range in UTC" in record["reason"] for record in records)
     sinks = last_stats(collector.stderr).sinks
@@ -106,8 +123,15 @@ def test_case_2_documents_the_server_refuses_are_dead_lettered_the_rest_written(
     events[10]["n"] = events[250]["n"] = "not a number"
     send(collector.endpoint, events)
     collection = collection_of(spec)
-    assert wait_for(lambda: count(collection) >= 298, timeout=30), collector.stderr
-    assert collector.stop() == 0, collector.stderr
+    wait_for(lambda: count(collection) >= 298 and "stats:" in collector.stderr, timeout=30)
+    status = collector.stop()
+    [sink] = last_stats(collector.stderr).sinks.values()
+    report(
+        "2 (refused by the server)", sent=300, written=count(collection),
+        rejected=sink.get("rejected", 0), in_spool=sink["in_spool"], lost=sink["lost"],
+        status=status,
+    )  # fmt: skip
+    assert status == 0, collector.stderr
     assert sorted(doc["seq"] for doc in collection.find()) == [
         seq for seq in range(300) if seq not in (10, 250)
     ]
@@ -128,8 +152,11 @@ def test_case_3_events_carrying_the_same_id_stay_apart(tmp_path, start_collector
         event["_id"] = "same"
     send(collector.endpoint, events)
     collection = collection_of(spec)
-    assert wait_for(lambda: count(collection) >= 4, timeout=30), collector.stderr
-    assert collector.stop() == 0, collector.stderr
+    wait_for(lambda: count(collection) >= 4, timeout=10)
+    status = collector.stop()
+    [sink] = last_stats(collector.stderr).sinks.values()
+    report("3", sent=4, documents=count(collection), written=sink["written"], status=status)
+    assert status == 0, collector.stderr
     documents = list(collection.find().sort("seq", 1))
     assert [doc["seq"] for doc in documents] == [0, 1, 2, 3]
     assert {doc["\uff3fid"] for doc in documents} == {"same"}
@@ -143,8 +170,13 @@ def test_case_16_the_same_events_twice_are_stored_once(tmp_path, start_collector
     events = make_events(500)
     no_seq = [{"probe": "plain", "n": i} for i in range(50)]  # a seed-style client
     send(collector.endpoint, [*events, *events, *no_seq])  # a client resending, or a replay
-    assert collector.stop() == 0, collector.stderr
+    status = collector.stop()
     collection = collection_of(spec)
+    report(
+        "16 (sent twice)", sent=1050, distinct_events=550, documents=count(collection),
+        duplicated=count(collection) - distinct_run_seq(collection), status=status,
+    )  # fmt: skip
+    assert status == 0, collector.stderr
     assert count(collection) == distinct_run_seq(collection) == 550
     sinks = last_stats(collector.stderr).sinks
     assert [s["written"] for s in sinks.values()] == [1050]  # duplicates count as written
@@ -170,8 +202,15 @@ def test_case_16_a_replay_cut_by_kill_9_leaves_no_duplicates(
     second.kill()  # kill -9 in the middle of the replay
     assert count(collection) < 20_000, "the replay finished before the kill: nothing tested"
     third = start_collector(*args)
-    assert wait_for(lambda: count(collection) >= 20_000, timeout=120, interval=0.2), third.stderr
-    assert third.stop() == 0, third.stderr
+    wait_for(lambda: count(collection) >= 20_000, timeout=120, interval=0.2)
+    wait_for(lambda: distinct_run_seq(collection) >= 20_000, timeout=60, interval=0.5)
+    status = third.stop()
+    report(
+        "16 (kill -9 during replay)", sent=20_000, documents=count(collection),
+        duplicated=count(collection) - distinct_run_seq(collection),
+        missing=20_000 - distinct_run_seq(collection), status=status,
+    )  # fmt: skip
+    assert status == 0, third.stderr
     assert count(collection) == distinct_run_seq(collection) == 20_000
 
 
@@ -201,8 +240,11 @@ def test_case_6_the_sums_add_up_across_sinks_and_a_loss_fails_the_exit_status(
     send_raw(collector.endpoint, [*map(orjson.dumps, events), b"\xff not UTF-8"])
     assert wait_for(lambda: len(read_jsonl(out)) >= 3000, timeout=30), collector.stderr
     assert wait_for(lambda: len(stats_lines(collector.stderr)) >= 3, timeout=30)
-    assert collector.stop() == 1, collector.stderr  # the down sink lost events
+    status = collector.stop()
     lines = stats_lines(collector.stderr)
+    for name, sink in lines[-1].sinks.items():
+        report(f"6 sink[{name[:12]}]", kept=lines[-1].counts["kept"], status=status, **sink)
+    assert status == 1, collector.stderr  # the down sink lost events
     for line in lines:
         assert_sums(line)
     sinks = assert_sums(lines[-1])
@@ -232,7 +274,13 @@ def test_case_7_cannot_spool_is_said_once_per_spell(tmp_path, monkeypatch, start
         return last_stats(collector.stderr).sink("down").get("retried", 0)
 
     assert wait_for(lambda: retried() >= 6, timeout=60), collector.stderr  # many attempts
-    assert collector.stop() == 1, collector.stderr
+    status = collector.stop()
+    sink = last_stats(collector.stderr).sink("down")
+    report(
+        "7 (cannot spool)", sent=2000, cannot_spool_lines=collector.stderr.count("cannot spool"),
+        retried=sink["retried"], lost=sink["lost"], status=status,
+    )  # fmt: skip
+    assert status == 1, collector.stderr
     assert collector.stderr.count("cannot spool") == 1, collector.stderr
     sinks = last_stats(collector.stderr).sinks
     assert sinks["down"]["lost"] == 2000 and sinks["down"]["in_spool"] == 0
