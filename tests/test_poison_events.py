@@ -7,10 +7,13 @@ import base64
 import json
 import os
 import shutil
+from functools import partial
 
 import orjson
 import pytest
+import zmq
 
+from probe.protocol import fan_in_endpoint
 from tests.event_sender import make_events, send, send_raw
 from tests.helpers import SINK_PLUGINS, Stats, last_stats, parse_stats, read_jsonl, wait_for
 from tests.mongo_server import collection_of, count, distinct_run_seq, external_server, fresh_name
@@ -264,23 +267,34 @@ def test_case_6_the_sums_add_up_across_sinks_and_a_loss_fails_the_exit_status(
 def test_case_7_cannot_spool_is_said_once_per_spell(tmp_path, monkeypatch, start_collector):
     install_poison_sinks(tmp_path / "plugin", monkeypatch)
     collector = start_collector(
-        "--interval", "0", "--spool-dir", "spool", "--stats-interval", "0.2", "--sink", "down"
+        "--interval", "0", "--spool-dir", "spool", "--stats-interval", "0.1", "--sink", "down"
     )  # fmt: skip
     (spool,) = (tmp_path / "spool").iterdir()
     shutil.rmtree(spool)  # a spool directory taken away while the collector runs
-    send(collector.endpoint, make_events(2000))
+    events = make_events(2000)
 
-    def retried() -> int:
-        return last_stats(collector.stderr).sink("down").get("retried", 0)
+    def at_least(name: str, count: int) -> bool:
+        return last_stats(collector.stderr).sink("down").get(name, 0) >= count
 
-    assert wait_for(lambda: retried() >= 6, timeout=60), collector.stderr  # many attempts
+    context = zmq.Context()
+    push = context.socket(zmq.PUSH)
+    push.setsockopt(zmq.LINGER, 10_000)
+    push.connect(fan_in_endpoint(collector.endpoint))
+    try:
+        for start in range(0, 2000, 200):  # ten bursts: the first stays in the worker's
+            for event in events[start : start + 200]:  # hand, each other one fails to spool
+                push.send(orjson.dumps(event), zmq.NOBLOCK)
+            reached = partial(at_least, "lost", start) if start else partial(at_least, "failed", 1)
+            assert wait_for(reached, timeout=30), collector.stderr[-2000:]
+    finally:
+        push.close()
+        context.term()
     status = collector.stop()
     sink = last_stats(collector.stderr).sink("down")
     report(
         "7 (cannot spool)", sent=2000, cannot_spool_lines=collector.stderr.count("cannot spool"),
-        retried=sink["retried"], lost=sink["lost"], status=status,
+        lost=sink["lost"], status=status,
     )  # fmt: skip
     assert status == 1, collector.stderr
     assert collector.stderr.count("cannot spool") == 1, collector.stderr
-    sinks = last_stats(collector.stderr).sinks
-    assert sinks["down"]["lost"] == 2000 and sinks["down"]["in_spool"] == 0
+    assert sink["lost"] == 2000 and sink["in_spool"] == 0

@@ -248,11 +248,10 @@ class SinkRunner:
                     self._counts.restarts += 1
                     if self._abandoned:
                         return
-                log.error(
-                    "sink %r: its worker failed with %r; restarted%s",
-                    self.name,
-                    exc,
-                    f" [{self.origin}]" if self.origin else "",
+                self._report(
+                    f"worker:{type(exc).__name__}",
+                    f"sink {self.name!r}: its worker failed with {exc!r}; restarted "
+                    "(further failures like it are only counted, in restarts)",
                 )
                 self._wake.wait(0.1)
 
