@@ -1,5 +1,5 @@
 """One watch thread over every sink's runner: it reports a call into a sink that has not
-returned, and moves the queue of a sink stuck in a call (or down) to its spool.
+returned (``SinkCalls``), and moves the queue of a sink stuck in a call (or down) to its spool.
 
 A worker thread stuck in a plugin's ``open`` or ``write`` cannot be interrupted, and it only
 holds up its own sink; what the user needs is to be told, and the events kept safe meanwhile.
@@ -11,13 +11,52 @@ import logging
 import threading
 import time
 import weakref
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 log = logging.getLogger("collector")
 
 DEFAULT_STALL_AFTER = 30.0
 #: How often the watch looks at every runner.
 PERIOD = 0.05
+
+
+class SinkCalls:
+    """The call a worker is making into the sink named ``name``, and since when: a call that
+    has not returned after ``stall_after`` seconds (0: never) is reported, once per sink,
+    naming the plugin it comes from (``origin``)."""
+
+    def __init__(self, name: str, origin: str, stall_after: float | None = None) -> None:
+        self.name = name
+        self.origin = origin
+        self.stall_after = DEFAULT_STALL_AFTER if stall_after is None else stall_after
+        self._running: tuple[str, float] | None = None
+        self._reported = False
+
+    def run(self, what: str, method: Callable[..., None], *args: Any) -> None:
+        """``method(*args)``, the ``what`` call into the sink, timed."""
+        self._running = (what, time.monotonic())
+        try:
+            method(*args)
+        finally:
+            self._running = None
+
+    def check(self, now: float) -> None:
+        """Report the running call if it has run for ``stall_after`` seconds by ``now``."""
+        running = self._running
+        if running is None or self._reported or self.stall_after <= 0:
+            return
+        what, since = running
+        if now - since >= self.stall_after:
+            self._reported = True
+            log.error(
+                "sink %r (%s) has not returned from %s() for %.0f s; "
+                "its events wait in its own queue, other sinks are not held up",
+                self.name,
+                self.origin,
+                what,
+                now - since,
+            )
 
 
 class Watched(Protocol):
