@@ -171,11 +171,12 @@ class Collector:
         if not raws:
             return 0
         received = len(raws)
-        if max(map(len, raws)) > self.config.max_message_size:
+        longest = max(map(len, raws))
+        if longest > self.config.max_message_size:
             oversized = take_oversized(raws, self.config.max_message_size)
             self.counters.oversized += len(oversized)
             self._reject(oversized)
-        batch = decode_batch(raws, time.time())
+        batch = decode_batch(raws, time.time(), longest)
         if batch.rejected:
             self._reject(batch.rejected)
         kept = self.filter.select(batch.fields, batch.times, time.monotonic())
