@@ -250,3 +250,14 @@ def test_the_counters_add_up_while_a_sink_is_down_and_after(tmp_path):
     assert runner.close(5.0)
     c = runner.counters
     assert (c.written, c.rejected, c.lost, c.in_spool, c.queued) == (1990, 10, 0, 0, 0)
+
+
+# -- what counts as permanent ----------------------------------------------------------------
+def test_by_default_refusals_of_the_events_are_permanent_and_the_rest_transient():
+    sink = PickySink()
+    permanent = [Refused("no"), ValueError(), UnicodeEncodeError("utf-8", "x", 0, 1, "bad")]
+    permanent += [TypeError(), orjson.JSONEncodeError(), OverflowError(), RecursionError()]
+    transient = [OSError(28, "No space left on device"), ConnectionResetError(), TimeoutError()]
+    transient += [RuntimeError("busy"), KeyError("x"), Exception("a library's own")]
+    assert [sink.is_permanent(error) for error in permanent] == [True] * len(permanent)
+    assert [sink.is_permanent(error) for error in transient] == [False] * len(transient)
