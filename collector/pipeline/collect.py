@@ -19,8 +19,9 @@ from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver, take_oversized
 from collector.pipeline.sequence import SequenceNumbers
-from collector.pipeline.spool import Spool, redacted, spool_directory
+from collector.pipeline.spool import Spool, spool_directory
 from collector.pipeline.stats import Counters, stats_line
+from collector.redact import redacted
 from collector.registry import BrokenSinkFactory, Registry
 from collector.sinks import SinkSpec
 from probe.protocol import fan_in_endpoint, is_loopback
