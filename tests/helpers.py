@@ -207,3 +207,16 @@ def fill(disk: Path, leave: int = LEFT_FREE) -> Path:
         os.close(fd)
     os.truncate(filler, max(0, filler.stat().st_size - leave))
     return filler
+
+
+def streams_of(events: list[dict]) -> dict[str, list[dict]]:
+    """Events grouped by stream name, in arrival order."""
+    streams: dict[str, list[dict]] = {}
+    for event in events:
+        streams.setdefault(event["probe"], []).append(event)
+    return streams
+
+
+def lifecycle(events: list[dict]) -> list[str]:
+    """A stream's event kinds without its ``progress`` events: ``["start", "end"]``."""
+    return [event["event"] for event in events if event["event"] != "progress"]
