@@ -95,8 +95,17 @@ def test_arbitrary_values_between_good_events_are_written_or_rejected(
 ):
     out, spec = tmp_path / "out.jsonl", mongo_spec(fresh_name())
     collector = start_collector(
-        "--interval", "0", "--max-message-size", "4MiB", "--sink", f"file:{out}", "--sink", spec
-    )  # fmt: skip
+        "--interval",
+        "0",
+        "--max-message-size",
+        "4MiB",
+        "--dead-letter-max-bytes",
+        "1GiB",
+        "--sink",
+        f"file:{out}",
+        "--sink",
+        spec,
+    )  # fmt: skip  (every dead letter in one file: a few of them are 2 MiB)
     context = zmq.Context()
     push = context.socket(zmq.PUSH)
     push.setsockopt(zmq.SNDTIMEO, 30_000)
