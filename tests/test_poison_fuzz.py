@@ -94,18 +94,11 @@ def test_arbitrary_values_between_good_events_are_written_or_rejected(
     tmp_path, start_collector, mongo_spec
 ):
     out, spec = tmp_path / "out.jsonl", mongo_spec(fresh_name())
+    # every dead letter in one file: a few of them are 2 MiB, which the default bound rotates
     collector = start_collector(
-        "--interval",
-        "0",
-        "--max-message-size",
-        "4MiB",
-        "--dead-letter-max-bytes",
-        "1GiB",
-        "--sink",
-        f"file:{out}",
-        "--sink",
-        spec,
-    )  # fmt: skip  (every dead letter in one file: a few of them are 2 MiB)
+        "--interval", "0", "--max-message-size", "4MiB", "--dead-letter-max-bytes", "1GiB",
+        "--sink", f"file:{out}", "--sink", spec,
+    )  # fmt: skip
     context = zmq.Context()
     push = context.socket(zmq.PUSH)
     push.setsockopt(zmq.SNDTIMEO, 30_000)
