@@ -1,11 +1,13 @@
 """hotprobe's collector: receive probe events, keep one per stream per interval, deliver them.
 
-Plugin authors need four names from here: ``hookimpl``, ``Sink``, ``SinkSpec`` and ``Option``
-(converters for options are in ``collector.options``).
+Plugin authors need these names from here: ``hookimpl``, ``Sink``, ``SinkSpec`` and ``Option``
+(its converters are in ``collector.options``); ``Refused`` for a sink that knows which events
+its store refuses; ``event_id`` and ``IDENTITY_FIELDS`` for a store that can deduplicate.
 """
 
 from collector.hookspecs import hookimpl
+from collector.identity import IDENTITY_FIELDS, event_id
 from collector.options import Option
-from collector.sinks import Sink, SinkSpec
+from collector.sinks import Refused, Sink, SinkSpec
 
-__all__ = ["Option", "Sink", "SinkSpec", "hookimpl"]
+__all__ = ["IDENTITY_FIELDS", "Option", "Refused", "Sink", "SinkSpec", "event_id", "hookimpl"]

@@ -16,7 +16,6 @@ import pluggy
 from collector import hookspecs, sinkspec
 from collector.options import Option, did_you_mean
 from collector.pipeline.delivery import DELIVERY_OPTIONS
-from collector.pipeline.guard import GuardedSink
 from collector.redact import redacted, redacted_text
 from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
@@ -80,9 +79,9 @@ class Registry:
         except ValueError as exc:  # a spec may hold a password: messages show it redacted
             raise ValueError(f"--sink {redacted(text)!r}: {redacted_text(str(exc))}") from None
 
-    def create_sink(self, spec: str | SinkSpec, stall_after: float | None = None) -> GuardedSink:
-        """The sink for one ``--sink`` value (or its ``parse``), guarded so that its failures
-        name its plugin.
+    def create_sink(self, spec: str | SinkSpec) -> Sink:
+        """The plugin's sink for one ``--sink`` value, or for its ``parse`` (its runner's
+        reports name the plugin: ``sink_type(scheme).origin``).
 
         Raises ``UnknownSink``, ``ValueError`` (a bad spec, the user's to fix) or
         ``BrokenSinkFactory`` (any other exception from the factory, the plugin's to fix)."""
@@ -103,7 +102,7 @@ class Registry:
             raise BrokenSinkFactory(
                 f"sink {shown!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
             )
-        return GuardedSink(sink, origin, stall_after)
+        return sink
 
 
 def wanted_plugins() -> set[str] | None:
