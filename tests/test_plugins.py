@@ -14,7 +14,7 @@ from collector import registry as registry_module
 from collector.pipeline.collect import build_runners
 from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions, SinkRunner
 from collector.testing import probe_events
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 class ListSink(Sink):
