@@ -48,7 +48,12 @@ class NotifySink(Sink):
         self.format = spec.option("format", formats.guess_format(self.url), _format)
         on = spec.option("on", DEFAULT_ON, _kinds)
         probes = spec.option("probe", (), lambda text: tuple(text.split(",")))
-        self.watch = Watch(on, spec.option("stall_after", 600.0, _positive), probes)
+        self.watch = Watch(
+            on,
+            spec.option("stall_after", 600.0, _positive),
+            probes,
+            spec.option("run_end_after", 10.0, _non_negative),
+        )
         self.window = spec.option("window", 2.0, _non_negative)
         self.min_interval = spec.option("min_interval", 2.0, _non_negative)
         timeout = spec.option("timeout", 10.0, _positive)
@@ -99,7 +104,7 @@ class NotifySink(Sink):
         for the next run."""
         self._stop.set()
         if self._sender.is_alive():
-            self._sender.join()
+            self._sender.join(self.poster.timeout.read_timeout or 10.0)
         if self._refused is None and self._failing is None:
             self._send_due(time.monotonic(), final=True)
         with self._lock:
@@ -214,6 +219,8 @@ def register_sinks(register):
             "stall_after": "seconds without an event before a running stream is stalled "
             "(default 600)",
             "probe": "only streams whose name matches one of these globs (comma-separated)",
+            "run_end_after": "seconds of quiet after a run's streams have all ended before "
+            "its run_end (default 10; a run event from hotprobe run ends it at once)",
             "window": "seconds to gather a burst into one digest (default 2)",
             "min_interval": "seconds between two messages at least (default 2)",
             "timeout": "seconds a request may take (default 10)",
