@@ -38,12 +38,24 @@ def _character_class(codes: Iterable[int]) -> str:
     return "[" + "".join(f"\\u{code:04x}" for code in codes) + "\\ud800-\\udfff]"
 
 
+def _utf8_pattern(codes: Iterable[int]) -> re.Pattern[bytes]:
+    """A bytes pattern for the UTF-8 encodings of ``codes``: per leading bytes, one class
+    of the last bytes that follow them."""
+    last_bytes: dict[bytes, list[int]] = {}
+    for code in codes:
+        encoded = chr(code).encode()
+        last_bytes.setdefault(encoded[:-1], []).append(encoded[-1])
+    branches = [
+        re.escape(lead) + b"[" + b"".join(re.escape(bytes([b])) for b in ends) + b"]"
+        for lead, ends in last_bytes.items()
+    ]
+    return re.compile(b"|".join(branches))
+
+
 _UNSAFE = re.compile(_character_class(UNSAFE_CODE_POINTS))
 _UNSAFE_BUT_NEWLINE = re.compile(_character_class(c for c in UNSAFE_CODE_POINTS if c != 0x0A))
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_UNSAFE_UTF8 = re.compile(
-    b"|".join(re.escape(chr(code).encode()) for code in UNSAFE_CODE_POINTS if code >= 0x7F)
-)
+_UNSAFE_UTF8 = _utf8_pattern(code for code in UNSAFE_CODE_POINTS if code >= 0x7F)
 
 
 def inert(value: Any, keep_newlines: bool = False) -> str:
@@ -72,7 +84,7 @@ def inert_json(data: bytes) -> bytes:
     same JSON values, safe to print on a terminal. C0 controls are escaped by every JSON
     encoder already."""
     if data.isascii():
-        return data.replace(b"\x7f", b"\\u007f")
+        return data.replace(b"\x7f", b"\\u007f") if b"\x7f" in data else data
     return _UNSAFE_UTF8.sub(_escape_utf8, data)
 
 

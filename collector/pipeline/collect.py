@@ -14,12 +14,14 @@ from collector.curve.server import CurveServer, curve_server
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.decode import decode_batch
 from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.event import Rejected
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
-from collector.pipeline.receive import Receiver
+from collector.pipeline.receive import Receiver, take_oversized
 from collector.pipeline.sequence import SequenceNumbers
-from collector.pipeline.spool import Spool, redacted, spool_directory
+from collector.pipeline.spool import Spool, spool_directory
 from collector.pipeline.stats import Counters, stats_line
+from collector.redact import redacted
 from collector.registry import BrokenSinkFactory, Registry
 from collector.sinks import SinkSpec
 from probe.protocol import fan_in_endpoint, is_loopback
@@ -83,7 +85,9 @@ class Collector:
         self.runners = runners
         self.counters = Counters()
         self.filter = IntervalFilter(config.interval, config.key, trailing=config.trailing)
-        self.dead_letters = DeadLetters(config.dead_letter)
+        self.dead_letters = DeadLetters(
+            config.dead_letter, config.dead_letter_max_bytes, config.dead_letter_backups
+        )
         for runner in runners:
             if runner.dead_letters is None:
                 runner.dead_letters = self.dead_letters
@@ -108,8 +112,8 @@ class Collector:
 
     def run(self) -> int:
         """Receive until stopped, then drain every sink. Returns the exit status: 0, or 1 if
-        any event was lost during the run (a sink's ``lost``, or a rejected message that the
-        dead-letter file could not take) or a sink could not finish."""
+        a sink lost any event during the run (its ``lost``: kept events neither written,
+        refused nor spooled)."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
@@ -135,7 +139,7 @@ class Collector:
             ok = self._close_sinks()
             self.dead_letters.close()
             self._log_stats()
-        return 0 if ok and not self.dead_letters.failures else 1
+        return 0 if ok else 1
 
     def _loop(self) -> None:
         cfg, flt = self.config, self.filter
@@ -167,16 +171,25 @@ class Collector:
         raws = self.receiver.receive_batch(timeout_ms)
         if not raws:
             return 0
-        batch = decode_batch(raws, time.time())
+        received = len(raws)
+        longest = max(map(len, raws))
+        if longest > self.config.max_message_size:
+            oversized = take_oversized(raws, self.config.max_message_size)
+            self.counters.oversized += len(oversized)
+            self._reject(oversized)
+        batch = decode_batch(raws, time.time(), longest)
         if batch.rejected:
-            self.counters.rejected += len(batch.rejected)
-            for rejected in batch.rejected:
-                self.dead_letters.write(rejected)
+            self._reject(batch.rejected)
         kept = self.filter.select(batch.fields, batch.times, time.monotonic())
         if kept:
             self._dispatch(kept)
-        self.counters.received += len(raws)
-        return len(raws)
+        self.counters.received += received
+        return received
+
+    def _reject(self, rejected: list[Rejected]) -> None:
+        self.counters.rejected += len(rejected)
+        for message in rejected:
+            self.dead_letters.write(message)
 
     def _dispatch(self, events: list[dict[str, Any]]) -> None:
         """Hand kept events to the ``process_event`` hooks, then, each with its identity
@@ -212,6 +225,7 @@ class Collector:
     def _log_stats(self) -> None:
         self.counters.suppressed = self.filter.suppressed
         self.counters.dead_letter_failures = self.dead_letters.failures
+        self.counters.dead_letters_dropped = self.dead_letters.dropped
         self.counters.pair_peers_cut_off = self.monitor.pair_peers_cut_off
         self.counters.refused = self.monitor.refused
         stats_log.info("%s", stats_line(self.counters, self.runners))

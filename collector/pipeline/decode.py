@@ -19,11 +19,11 @@ _fromisoformat = datetime.fromisoformat
 _timestamp_field = operator.itemgetter("timestamp")
 _tzinfo = operator.attrgetter("tzinfo")
 _posix = datetime.timestamp
+_utc_suffix = operator.methodcaller("endswith", "+00:00")
+_separator = operator.itemgetter(10)
 #: A message shorter than this cannot be nested ``MAX_DEPTH`` deep (each level takes two
 #: brackets), even wrapped in an event: only longer ones are looked at.
 _CHECK_DEPTH_FROM = 2 * MAX_DEPTH
-_utc_suffix = operator.methodcaller("endswith", "+00:00")
-_separator = operator.itemgetter(10)
 
 
 class Batch:
@@ -38,8 +38,9 @@ class Batch:
         self.rejected: list[Rejected] = []
 
 
-def decode_batch(raws: list[bytes], arrival: float) -> Batch:
+def decode_batch(raws: list[bytes], arrival: float, longest: int | None = None) -> Batch:
     """Decode messages that arrived at ``arrival`` (POSIX seconds); see ``decode``.
+    ``longest`` is the length of the longest message, if the caller knows it already.
 
     A batch of nothing but the probe's own events (JSON objects with an ISO 8601 timestamp
     with offset) is decoded in C-level loops; any other batch one message at a time.
@@ -50,8 +51,11 @@ def decode_batch(raws: list[bytes], arrival: float) -> Batch:
     except ValueError:  # a message that is not JSON
         values = None
     else:
-        if max(map(len, raws)) >= _CHECK_DEPTH_FROM and any(map(_bound_error, raws, values)):
+        if longest is None:
+            longest = max(map(len, raws), default=0)
+        if longest >= _CHECK_DEPTH_FROM and any(map(_bound_error, raws, values)):
             values = None  # taken one at a time below: the ones out of bounds are rejected
+    if values is not None:
         try:
             stamps = list(map(_timestamp_field, values))
             moments = list(map(_fromisoformat, stamps))

@@ -27,7 +27,7 @@ from collector.pipeline.isolate import BatchWrite
 from collector.pipeline.retry import Backoff
 from collector.pipeline.spill import Spill
 from collector.pipeline.spool import Spool, spool_directory
-from collector.pipeline.stall import DEFAULT_STALL_AFTER, watch
+from collector.pipeline.stall import SinkCalls, watch
 from collector.sinks import Sink
 
 log = logging.getLogger("collector")
@@ -125,7 +125,7 @@ class SinkRunner:
         self.origin = origin
         #: Where refused events go; the collector gives its own if none is given here.
         self.dead_letters = dead_letters
-        self.stall_after = DEFAULT_STALL_AFTER if stall_after is None else stall_after
+        self.calls = SinkCalls(name, origin, stall_after)
         self.options = opts = options or DeliveryOptions()
         spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
         self.spill = Spill(spool, name, opts.batch_size)
@@ -141,8 +141,6 @@ class SinkRunner:
         self._opened = False
         self._current: BatchWrite | None = None
         self._current_from_spool = False
-        self._calling: tuple[str, float] | None = None  # the sink call running, since when
-        self._stall_reported = False
         self._reported: set[str] = set()
         self._worker = threading.Thread(target=self._supervise, name=f"sink:{name}", daemon=True)
 
@@ -183,6 +181,8 @@ class SinkRunner:
         twice ``queue_size`` (the spool not keeping up) events are dropped and counted."""
         if self.queue.offer_many(events):
             self._report("limit", f"sink {self.name!r}: queue and spool both full, events lost")
+        if len(self.queue) > self.options.queue_size:
+            watch.nudge()  # the worker may be stuck in a call: the watch spools meanwhile
 
     def request_close(self, deadline: float) -> None:
         """Start shutting down: deliver what is queued until ``deadline`` (monotonic) draws
@@ -211,22 +211,9 @@ class SinkRunner:
         return self.finish(deadline)
 
     def check(self, now: float) -> None:
-        """From the sink watch: report a call running for ``stall_after`` seconds (once per
-        sink), and spool the queue of a sink that is down or behind while its worker is
-        busy elsewhere."""
-        calling = self._calling
-        if calling is not None and self.stall_after > 0 and not self._stall_reported:
-            what, since = calling
-            if now - since >= self.stall_after:
-                self._stall_reported = True
-                log.error(
-                    "sink %r (%s) has not returned from %s() for %.0f s; "
-                    "its events wait in its own queue, other sinks are not held up",
-                    self.name,
-                    self.origin,
-                    what,
-                    now - since,
-                )
+        """From the sink watch: report a stalled sink call, and spool the queue of a sink
+        that is down or behind while its worker is busy elsewhere."""
+        self.calls.check(now)
         if self._lock.acquire(blocking=False):
             try:
                 self._relieve()
@@ -246,11 +233,10 @@ class SinkRunner:
                     self._counts.restarts += 1
                     if self._abandoned:
                         return
-                log.error(
-                    "sink %r: its worker failed with %r; restarted%s",
-                    self.name,
-                    exc,
-                    f" [{self.origin}]" if self.origin else "",
+                self._report(
+                    f"worker:{type(exc).__name__}",
+                    f"sink {self.name!r}: its worker failed with {exc!r}; restarted "
+                    "(further failures like it are only counted, in restarts)",
                 )
                 self._wake.wait(0.1)
 
@@ -271,7 +257,7 @@ class SinkRunner:
         backoff = Backoff(self.options.retry_initial, self.options.retry_max)
         while True:
             try:
-                self._timed("open", self.sink.open)
+                self.calls.run("open", self.sink.open)
                 return True
             except Exception as exc:
                 self._counts.failed += 1
@@ -439,7 +425,7 @@ class SinkRunner:
                     self._relieve()
 
     def _write(self, events: list[dict[str, Any]]) -> None:
-        self._timed("write", self.sink.write, events)
+        self.calls.run("write", self.sink.write, events)
 
     def _permanent(self, error: Exception) -> bool:
         """The sink's own classification; one that raises counts as transient, so that a bug
@@ -450,17 +436,9 @@ class SinkRunner:
             self._report("classify", f"sink {self.name!r}: is_permanent raised {exc!r}")
             return False
 
-    def _timed(self, what: str, method: Callable[..., None], *args: Any) -> None:
-        """Call the sink, letting the watch see which call runs since when."""
-        self._calling = (what, time.monotonic())
-        try:
-            method(*args)
-        finally:
-            self._calling = None
-
     def _call(self, what: str, method: Callable[[], None]) -> bool:
         try:
-            self._timed(what, method)
+            self.calls.run(what, method)
         except Exception as exc:
             self._report(what, f"sink {self.name!r} {what} failed: {exc!r}")
             return False
