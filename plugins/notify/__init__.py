@@ -31,6 +31,22 @@ log = logging.getLogger("collector")
 _SEEN_EVENTS = 200_000  # event ids remembered, so a retried batch raises nothing twice
 
 
+#: This sink's own options; any other query item belongs to the webhook's URL.
+OPTIONS = {
+    "format": "slack, discord, teams, ntfy or json (default: from the URL's host)",
+    "on": "what to tell: error,stall,end,run_end (default error,stall,run_end)",
+    "stall_after": "seconds without an event before a running stream is stalled (default 600)",
+    "probe": "only streams whose name matches one of these globs (comma-separated)",
+    "run_end_after": "seconds of quiet after a run's streams have all ended before "
+    "its run_end (default 10; a run event from hotprobe run ends it at once)",
+    "window": "seconds to gather a burst into one digest (default 2)",
+    "min_interval": "seconds between two messages at least (default 2)",
+    "timeout": "seconds a request may take (default 10)",
+    "state": "the journal of pending and sent alerts "
+    "(default hotprobe-notify-<hash of the URL>.jsonl)",
+}
+
+
 class WebhookUnavailable(ConnectionError):
     """The webhook is failing: events wait (retried, spooled) until it answers again."""
 
@@ -40,7 +56,7 @@ class NotifySink(Sink):
 
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
-        self.url = spec.target
+        self.url = webhook_url(spec)
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("notify: needs a webhook URL: notify:https://hooks.slack.com/...")
@@ -179,6 +195,14 @@ class NotifySink(Sink):
             self.outbox.drop(keys)
 
 
+def webhook_url(spec: SinkSpec) -> str:
+    """The webhook's URL: the target with the query items that are not this sink's options,
+    exactly as written (a Teams workflow URL carries its signature there)."""
+    _, _, query = spec.text.partition("?")
+    items = [item for item in query.split("&") if item and item.partition("=")[0] not in OPTIONS]
+    return spec.target + ("?" + "&".join(items) if items else "")
+
+
 def _format(text: str) -> str:
     if text not in formats.FORMATS:
         raise ValueError(f"one of {', '.join(formats.FORMATS)}")
@@ -213,18 +237,5 @@ def register_sinks(register):
         "notify",
         NotifySink,
         description="alerts to a Slack, Discord, Teams or ntfy webhook (or any URL, as JSON)",
-        options={
-            "format": "slack, discord, teams, ntfy or json (default: from the URL's host)",
-            "on": "what to tell: error,stall,end,run_end (default error,stall,run_end)",
-            "stall_after": "seconds without an event before a running stream is stalled "
-            "(default 600)",
-            "probe": "only streams whose name matches one of these globs (comma-separated)",
-            "run_end_after": "seconds of quiet after a run's streams have all ended before "
-            "its run_end (default 10; a run event from hotprobe run ends it at once)",
-            "window": "seconds to gather a burst into one digest (default 2)",
-            "min_interval": "seconds between two messages at least (default 2)",
-            "timeout": "seconds a request may take (default 10)",
-            "state": "the journal of pending and sent alerts "
-            "(default hotprobe-notify-<hash of the URL>.jsonl)",
-        },
+        options=OPTIONS,
     )

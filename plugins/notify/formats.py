@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from collector.text import inert
 
+from collector.text import inert
 from plugins.notify.alerts import END, ERROR, RESUMED, RUN_END, STALL, Alert
 
 FORMATS = ("slack", "discord", "teams", "ntfy", "json")
