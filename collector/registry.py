@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -218,7 +218,7 @@ class _Registrar:
         description: str = "",
         options: Iterable[Option] = (),
         target: str | None = "TARGET",
-        passthrough: Callable[[], Collection[str]] | None = None,
+        passthrough: Callable[[str], bool] | None = None,
     ) -> None:
         scheme = str(scheme).lower()
         if not _SCHEME.fullmatch(scheme):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,15 +112,15 @@ class SinkType:
 
     ``target`` names what goes after ``scheme:`` (``PATH``), or is ``None`` for a sink that
     takes none. ``passthrough``, for a sink whose target is a URL with parameters of its own,
-    returns the names of those parameters (compared without case); it is called only when a
-    spec holds a parameter the sink did not declare."""
+    says whether a query parameter the sink did not declare is one of those; it then reaches
+    the sink as written, in ``SinkSpec.query``."""
 
     scheme: str
     factory: SinkFactory
     description: str = ""
     options: dict[str, Option] = field(default_factory=dict)
     target: str | None = "TARGET"
-    passthrough: Callable[[], Collection[str]] | None = None
+    passthrough: Callable[[str], bool] | None = None
     plugin: str = ""
     distribution: str = ""
 

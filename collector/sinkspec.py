@@ -73,13 +73,15 @@ def without(text: str, names: Collection[str]) -> str:
 
 def _check_passthrough(name: str, sink_type: SinkType, common: Mapping[str, Option]) -> None:
     """Nothing if ``name`` is one of the URL's own parameters; ``ValueError`` otherwise."""
-    own = sink_type.passthrough() if sink_type.passthrough is not None else ()
-    if name.lower() in {parameter.lower() for parameter in own}:
+    near_delivery = did_you_mean(name, common)  # a typo of ours, never the URL's
+    if sink_type.passthrough is not None and not near_delivery and sink_type.passthrough(name):
         return
     names = [*sink_type.options, *common]
-    hint = did_you_mean(name, [*names, *own])
-    listed = ", ".join(names) + (" and the URL's own parameters" if own else "")
-    raise ValueError(f"unknown option {name!r}{hint} ({sink_type.scheme} takes {listed})")
+    hint = did_you_mean(name, names)
+    own = " and its URL's own parameters" if sink_type.passthrough is not None else ""
+    raise ValueError(
+        f"unknown option {name!r}{hint} ({sink_type.scheme} takes {', '.join(names)}{own})"
+    )
 
 
 def _split(text: str) -> tuple[str, str, str]:

@@ -64,11 +64,11 @@ def collection_name(value: str) -> str:
     return name
 
 
-def connection_string_parameters() -> frozenset[str]:
-    """The parameters pymongo knows in a connection string (lower case, as it compares them)."""
+def connection_string_parameter(name: str) -> bool:
+    """Whether pymongo knows ``name`` as a connection string parameter (without case)."""
     from pymongo.common import URI_OPTIONS_VALIDATOR_MAP
 
-    return frozenset(URI_OPTIONS_VALIDATOR_MAP)
+    return name.lower() in URI_OPTIONS_VALIDATOR_MAP
 
 
 OPTIONS = (Option("collection", "collection name", collection_name, DEFAULT_COLLECTION),)
@@ -209,5 +209,5 @@ def register_sinks(register):
             f"the database is its path, default {DEFAULT_DATABASE})",
             options=OPTIONS,
             target="//HOST[:PORT]/DATABASE",
-            passthrough=connection_string_parameters,
+            passthrough=connection_string_parameter,
         )

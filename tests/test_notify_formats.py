@@ -93,12 +93,12 @@ def test_a_digest_counts_what_it_folds() -> None:
 
 
 def test_the_webhooks_own_query_stays_in_its_url_as_written() -> None:
-    from collector import SinkSpec
+    from collector.testing import sink_spec
     from plugins.notify import NotifySink
 
     text = "notify:https://x.logic.azure.com/workflows/1?api-version=2016&sig=A%2FB&on=error"
-    sink = NotifySink(SinkSpec.parse(text))
+    sink = NotifySink(sink_spec(text))
     assert sink.url == "https://x.logic.azure.com/workflows/1?api-version=2016&sig=A%2FB"
     assert sink.format == "teams" and sink.watch.on == {"error"}
     with pytest.raises(ValueError, match="webhook URL"):
-        NotifySink(SinkSpec.parse("notify:not-a-url"))
+        NotifySink(sink_spec("notify:not-a-url"))

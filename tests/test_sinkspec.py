@@ -11,6 +11,7 @@ from collector import Option, Sink, hookimpl
 from collector import registry as registry_module
 from collector.options import count
 from collector.pipeline.delivery import DELIVERY_OPTIONS
+from collector.redact import redacted
 from collector.testing import sink_spec
 from tests.helpers import probe_environment, program
 
@@ -51,6 +52,8 @@ TYPOS = [
     ("live?stalled_afer=3", "stalled_afer", "stalled_after"),
     ("mongodb://127.0.0.1:1/db?colection=runs", "colection", "collection"),
     ("mongodb+srv://cluster.example/db?max_dealy=1", "max_dealy", "max_delay"),
+    ("notify:https://hooks.example/T0?fromat=slack", "fromat", "format"),
+    ("notify:https://hooks.example/T0?batch_sise=5", "batch_sise", "batch_size"),
 ]
 
 
@@ -59,7 +62,8 @@ def test_an_unknown_option_names_the_closest_valid_one(text, typo, meant):
     with pytest.raises(ValueError) as caught:
         sink_spec(text)
     message = str(caught.value)
-    assert message.startswith(f"--sink {text!r}: unknown option {typo!r}; did you mean {meant!r}?")
+    shown = redacted(text)  # a webhook's path is a secret
+    assert message.startswith(f"--sink {shown!r}: unknown option {typo!r}; did you mean {meant!r}?")
     assert "batch_size, max_delay, queue_size, spool_max_bytes" in message
 
 

@@ -20,7 +20,8 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
-from collector import Refused, Sink, SinkSpec, event_id, hookimpl
+from collector import Option, Refused, Sink, SinkSpec, event_id, hookimpl
+from collector.options import choice, did_you_mean, number_above_zero, seconds, text
 from plugins.notify import formats
 from plugins.notify.alerts import DEFAULT_ON, KINDS, Watch
 from plugins.notify.outbox import Outbox
@@ -31,20 +32,66 @@ log = logging.getLogger("collector")
 _SEEN_EVENTS = 200_000  # event ids remembered, so a retried batch raises nothing twice
 
 
+def _kinds(value: str) -> tuple[str, ...]:
+    """Alert kinds, comma-separated: ``error,stall``."""
+    kinds = tuple(kind.strip() for kind in value.split(",") if kind.strip())
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        raise ValueError(f"expected some of {','.join(KINDS)}, not {value!r}")
+    return kinds
+
+
+def _globs(value: str) -> tuple[str, ...]:
+    """Stream name globs, comma-separated."""
+    return tuple(glob.strip() for glob in value.split(",") if glob.strip())
+
+
 #: This sink's own options; any other query item belongs to the webhook's URL.
-OPTIONS = {
-    "format": "slack, discord, teams, ntfy or json (default: from the URL's host)",
-    "on": "what to tell: error,stall,end,run_end (default error,stall,run_end)",
-    "stall_after": "seconds without an event before a running stream is stalled (default 600)",
-    "probe": "only streams whose name matches one of these globs (comma-separated)",
-    "run_end_after": "seconds of quiet after a run's streams have all ended before "
-    "its run_end (default 10; a run event from hotprobe run ends it at once)",
-    "window": "seconds to gather a burst into one digest (default 2)",
-    "min_interval": "seconds between two messages at least (default 2)",
-    "timeout": "seconds a request may take (default 10)",
-    "state": "the journal of pending and sent alerts "
-    "(default hotprobe-notify-<hash of the URL>.jsonl)",
-}
+OPTIONS = (
+    Option(
+        "format",
+        "slack, discord, teams, ntfy or json",
+        choice(*formats.FORMATS),
+        None,
+        default_text="from the URL's host",
+    ),
+    Option("on", "what to tell: error,stall,end,run_end", _kinds, DEFAULT_ON),
+    Option(
+        "stall_after",
+        "seconds without an event before a running stream is stalled",
+        number_above_zero,
+        600.0,
+    ),
+    Option(
+        "probe",
+        "only streams whose name matches one of these globs (comma-separated)",
+        _globs,
+        (),
+        default_text="every stream",
+    ),
+    Option(
+        "run_end_after",
+        "seconds of quiet after a run's streams have all ended before its run_end "
+        "(a run event from hotprobe run ends it at once)",
+        seconds,
+        10.0,
+    ),
+    Option("window", "seconds to gather a burst into one digest", seconds, 2.0),
+    Option("min_interval", "seconds between two messages at least", seconds, 2.0),
+    Option("timeout", "seconds a request may take", number_above_zero, 10.0),
+    Option(
+        "state",
+        "the journal of pending and sent alerts",
+        text,
+        None,
+        default_text="hotprobe-notify-<hash of the URL>.jsonl",
+    ),
+)
+
+
+def webhook_parameter(name: str) -> bool:
+    """A query item that is neither one of this sink's options nor a near miss of one belongs
+    to the webhook's URL (a Teams workflow URL carries its signature there)."""
+    return not did_you_mean(name, [option.name for option in OPTIONS])
 
 
 class WebhookUnavailable(ConnectionError):
@@ -61,21 +108,16 @@ class NotifySink(Sink):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("notify: needs a webhook URL: notify:https://hooks.slack.com/...")
         self.label = f"notify:{parts.hostname}"  # the URL itself is a secret
-        self.format = spec.option("format", formats.guess_format(self.url), _format)
-        on = spec.option("on", DEFAULT_ON, _kinds)
-        probes = spec.option("probe", (), lambda text: tuple(text.split(",")))
+        options = spec.options
+        self.format = options["format"] or formats.guess_format(self.url)
         self.watch = Watch(
-            on,
-            spec.option("stall_after", 600.0, _positive),
-            probes,
-            spec.option("run_end_after", 10.0, _non_negative),
+            options["on"], options["stall_after"], options["probe"], options["run_end_after"]
         )
-        self.window = spec.option("window", 2.0, _non_negative)
-        self.min_interval = spec.option("min_interval", 2.0, _non_negative)
-        timeout = spec.option("timeout", 10.0, _positive)
+        self.window = options["window"]
+        self.min_interval = options["min_interval"]
         digest = hashlib.sha256(self.url.encode()).hexdigest()[:12]
-        self.outbox = Outbox(spec.option("state", f"hotprobe-notify-{digest}.jsonl"))
-        self.poster = Poster(self.url, timeout)
+        self.outbox = Outbox(options["state"] or f"hotprobe-notify-{digest}.jsonl")
+        self.poster = Poster(self.url, options["timeout"])
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name=self.label, daemon=True)
@@ -196,39 +238,8 @@ class NotifySink(Sink):
 
 
 def webhook_url(spec: SinkSpec) -> str:
-    """The webhook's URL: the target with the query items that are not this sink's options,
-    exactly as written (a Teams workflow URL carries its signature there)."""
-    _, _, query = spec.text.partition("?")
-    items = [item for item in query.split("&") if item and item.partition("=")[0] not in OPTIONS]
-    return spec.target + ("?" + "&".join(items) if items else "")
-
-
-def _format(text: str) -> str:
-    if text not in formats.FORMATS:
-        raise ValueError(f"one of {', '.join(formats.FORMATS)}")
-    return text
-
-
-def _kinds(text: str) -> tuple[str, ...]:
-    kinds = tuple(kind.strip() for kind in text.split(",") if kind.strip())
-    unknown = [kind for kind in kinds if kind not in KINDS]
-    if unknown or not kinds:
-        raise ValueError(f"expected some of {','.join(KINDS)}")
-    return kinds
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError("must be > 0")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise ValueError("must be >= 0")
-    return value
+    """The webhook's URL: the target and its own query items, exactly as written."""
+    return spec.target + (f"?{spec.query}" if spec.query else "")
 
 
 @hookimpl
@@ -238,4 +249,6 @@ def register_sinks(register):
         NotifySink,
         description="alerts to a Slack, Discord, Teams or ntfy webhook (or any URL, as JSON)",
         options=OPTIONS,
+        target="URL",
+        passthrough=webhook_parameter,
     )
