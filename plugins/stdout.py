@@ -32,6 +32,15 @@ class StdoutSink(Sink):
         self.stream.flush()
 
 
+class StderrSink(StdoutSink):
+    """``stdout``'s JSON lines on standard error (``hotprobe run``'s default off a terminal,
+    which leaves standard output to the command)."""
+
+    def __init__(self, spec: SinkSpec) -> None:
+        super().__init__(spec)
+        self.stream = sys.stderr
+
+
 @hookimpl
 def register_sinks(register):
     register(
@@ -39,3 +48,4 @@ def register_sinks(register):
         StdoutSink,
         description="JSON lines on standard output",
     )
+    register("stderr", StderrSink, description="JSON lines on standard error")

@@ -45,7 +45,7 @@ def emit(name: str, **fields: Any) -> None:
     """Send one ``mark`` event on stream ``name`` now, unthrottled, with ``fields`` as data."""
     stream = _marks.get(name)
     if stream is None:
-        stream = _marks[name] = _stream.resettable(Stream(name))
+        stream = _marks[name] = _stream.resettable(Stream(name, unit=None))
     stream.mark(fields)
 
 
@@ -60,6 +60,7 @@ def configure(
     exit_timeout: float | None = None,
     server_key: str | os.PathLike | None = None,
     client_key: str | os.PathLike | None = None,
+    labels: dict[str, Any] | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -71,6 +72,9 @@ def configure(
     (and how long a send waits for another thread's use of the socket). ``server_key`` (the
     collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
+    ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
+    in its ``run`` event; setting them or ``run`` makes this process send that event (again,
+    if it had), before its next one.
     Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
     """
     changes = {
@@ -85,6 +89,7 @@ def configure(
             "exit_timeout": exit_timeout,
             "server_key": server_key,
             "client_key": client_key,
+            "labels": dict(labels) if labels is not None else None,
         }.items()
         if value is not None
     }
@@ -98,6 +103,8 @@ def configure(
     for key, value in vars(new).items():  # settings is shared by reference: update in place
         setattr(_settings.settings, key, value)
     transport.reconfigure(_settings.settings)
+    if "labels" in changes or "run" in changes:
+        _stream.describe_run_again()
 
 
 def stats() -> dict[str, Any]:

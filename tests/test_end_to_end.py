@@ -45,6 +45,7 @@ FIELD_TYPES = {
     "event": str,
     "n": int,
     "total": (int, type(None)),
+    "unit": (str, type(None)),
     "elapsed": (int, float),
     "rate": (int, float, type(None)),
     "host": str,
@@ -71,7 +72,8 @@ def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_col
     assert collector.stop() == 0
 
     streams = by_stream(read_jsonl(out))
-    assert set(streams) == {"step", "loop", "solve", "checkpoint"}
+    assert set(streams) == {"<run>", "step", "loop", "solve", "checkpoint"}
+    assert [e["event"] for e in streams["<run>"]] == ["run"]  # tests/test_run_event.py
     for name, events in streams.items():
         for event in events:
             for field, kind in FIELD_TYPES.items():
@@ -89,6 +91,13 @@ def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_col
         assert streams[name][-1]["n"] == total
     assert streams["loop"][0]["total"] == 300
     assert streams["solve"][-1]["data"]["residual"] == pytest.approx(1 / 200)
+    assert {name: streams[name][0]["unit"] for name in streams} == {
+        "<run>": None,
+        "step": "call",
+        "loop": "it",
+        "solve": "it",
+        "checkpoint": None,
+    }
     assert [e["event"] for e in streams["checkpoint"]] == ["mark"]
     assert streams["checkpoint"][0]["data"] == {"loss": 0.25}
 

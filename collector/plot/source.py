@@ -143,7 +143,7 @@ def select(
 
 def _point(event: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:
     """The event's time, if it is a probe's progress event that can be drawn."""
-    if not isinstance(event.get("probe"), str) or event.get("event") == "mark":
+    if not isinstance(event.get("probe"), str) or event.get("event") in ("mark", "run"):
         return None
     if _number(event.get("n")) is None:
         return None
