@@ -129,6 +129,7 @@ class _Run:
         )
         self.command = Command(argv, self._environment())
         self.status: int | None = None
+        self._delivered = False
         self._collector_status: list[int] = []
         self._thread = threading.Thread(target=self._collect, name="hotprobe-collector")
 
@@ -147,6 +148,7 @@ class _Run:
             self._thread.join()
         except GiveUp:
             return self._give_up(status)
+        self._delivered = True
         self._report(status)
         return status
 
@@ -193,8 +195,9 @@ class _Run:
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.status is None:
             self.command.forward(signum)  # Ctrl-C goes to the command first
-        else:
+        elif not self._delivered:
             raise GiveUp(signum)
+        # once everything is delivered, only the last line is left to print
 
     # -- the end -------------------------------------------------------------------------
     def _collect(self) -> None:

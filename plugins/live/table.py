@@ -58,18 +58,19 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 
 def _run_line(run: RunRow) -> Text:
-    """``run ID: COMMAND · git COMMIT* · k=v · exit 0 after 1.2s`` (inert text, one line)."""
+    """``run ID · exit 0 after 1.2s · COMMAND · git COMMIT* · k=v``: inert text on one line,
+    what matters first (a narrow terminal cuts the end)."""
     parts = [f"run {run.run}"]
+    if run.ended:
+        how = f"signal {run.signal}" if run.signal else f"exit {run.status}"
+        parts.append(f"{how} after {_duration(run.duration)}")
     if run.argv:
-        parts[0] += ": " + " ".join(run.argv)
+        parts.append(" ".join(run.argv))
     if run.git and run.git.get("commit"):
         dirty = "*" if run.git.get("dirty") else ""
         parts.append(f"git {str(run.git['commit'])[:10]}{dirty}")
     if run.labels:
         parts.append(" ".join(f"{key}={value}" for key, value in run.labels.items()))
-    if run.ended:
-        how = f"signal {run.signal}" if run.signal else f"exit {run.status}"
-        parts.append(f"{how} after {_duration(run.duration)}")
     failed = run.ended and (run.signal or run.status not in (0, None))
     return Text(" · ".join(parts), style="red" if failed else "dim", **_ONE_LINE)
 

@@ -1,0 +1,321 @@
+"""``hotprobe run -- CMD`` as a user runs it: real processes, real signals, a real terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import read_jsonl, wait_for
+
+TIMEOUT = 90.0
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+WORKLOAD = """
+    import sys, time
+    import probe
+
+    for item in probe.iterate(range(200), "load"):
+        time.sleep(0.001)
+    print("loaded", flush=True)
+    sys.exit(int(sys.argv[1]))
+"""
+
+
+def environment() -> dict[str, str]:
+    """The test's environment without hotprobe's variables (the run sets its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env.pop("PYTHONUNBUFFERED", None)
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def hotprobe_run(*args: str) -> list[str]:
+    """The ``hotprobe run`` command line, with this checkout's code."""
+    return [sys.executable, "-c", HOTPROBE, "run", *args]
+
+
+def script(tmp_path: Path, code: str, name: str = "work.py") -> str:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(code))
+    return str(path)
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        hotprobe_run(*args),
+        cwd=tmp_path,
+        env=environment(),
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+
+
+def json_lines(text: bytes) -> list[dict]:
+    """The events among ``hotprobe run``'s standard error lines."""
+    return [orjson.loads(line) for line in text.splitlines() if line.startswith(b"{")]
+
+
+def recorded(tmp_path: Path) -> Path:
+    [path] = (tmp_path / "hotprobe-runs").glob("*.jsonl")
+    return path
+
+
+def run_end(events: list[dict]) -> dict:
+    [end] = [e for e in events if e["event"] == "run" and e["info"]["phase"] == "end"]
+    return end
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_exit_status_events_on_stderr_and_the_recorded_run(tmp_path, status):
+    work = script(tmp_path, WORKLOAD)
+    result = run(tmp_path, "--", sys.executable, work, str(status))
+    assert result.returncode == status, result.stderr.decode()
+    assert result.stdout == b"loaded\n"  # off a terminal, the command's output is its own
+    events = json_lines(result.stderr)
+    load = [e for e in events if e["probe"] == "load"]
+    assert [load[0]["event"], load[-1]["event"]] == ["start", "end"]
+    assert load[-1]["n"] == 200
+    end = run_end(events)
+    assert end["info"]["status"] == status and end["info"]["signal"] is None
+    assert end["info"]["argv"] == [sys.executable, work, str(status)]
+    assert 0 < end["info"]["duration"] < TIMEOUT
+    run_id = end["run"]
+    assert re.fullmatch(r"work-\d{8}T\d{6}-[0-9a-f]{6}", run_id), run_id
+    assert {e["run"] for e in events} == {run_id}
+    path = recorded(tmp_path)
+    assert path.name == f"{run_id}.jsonl"
+    assert f"recorded to hotprobe-runs/{run_id}.jsonl" in result.stderr.decode()
+    assert read_jsonl(path) == events  # the record holds what the view was given
+
+
+def test_a_command_killed_by_a_signal_exits_128_plus_n(tmp_path):
+    work = script(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    result = run(tmp_path, "--record", "none", "--", sys.executable, work)
+    assert result.returncode == 128 + signal.SIGKILL, result.stderr.decode()
+    end = run_end(json_lines(result.stderr))
+    assert end["info"]["status"] == 137 and end["info"]["signal"] == "SIGKILL"
+    assert "exited with SIGKILL" in result.stderr.decode()
+    assert not (tmp_path / "hotprobe-runs").exists()  # --record none
+
+
+def test_record_file_is_chosen_and_drawn_by_hotprobe_plot(tmp_path):
+    work = script(tmp_path, WORKLOAD)
+    record = tmp_path / "runs" / "mine.jsonl"
+    result = run(tmp_path, "--record", str(record), "--", sys.executable, work, "0")
+    assert result.returncode == 0, result.stderr.decode()
+    run_id = run_end(read_jsonl(record))["run"]
+    image = tmp_path / "run.png"
+    plot = subprocess.run(
+        [sys.executable, "-c", HOTPROBE, "plot", str(record), "-o", str(image)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert plot.returncode == 0, plot.stderr
+    assert f"1 streams of run {run_id}" in plot.stderr
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_collector_already_on_the_default_port_is_left_alone(tmp_path, start_collector):
+    """``hotprobe run`` takes free ports: a collector on 5556 gets none of its events."""
+    out = tmp_path / "default.jsonl"
+    other = start_collector("--interval", "0", "--sink", f"file:{out}")
+    work = script(tmp_path, WORKLOAD)
+    env = environment()
+    env["HOTPROBE_ENDPOINT"] = other.endpoint  # what the user's shell may point at
+    result = subprocess.run(
+        hotprobe_run("--record", "none", "--", sys.executable, work, "0"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert any(e["probe"] == "load" for e in json_lines(result.stderr))
+    assert other.stop() == 0
+    assert read_jsonl(out) == []
+
+
+def test_usage_errors(tmp_path):
+    result = run(tmp_path)
+    assert result.returncode == 2 and b"no command given" in result.stderr
+    result = run(tmp_path, "--", "/nonexistent/command")
+    assert result.returncode == 127 and b"cannot run /nonexistent/command" in result.stderr
+    end = run_end(json_lines(result.stderr))
+    assert end["info"]["status"] == 127
+
+
+# -- on a terminal -------------------------------------------------------------------------
+
+ORDERED_OUTPUT = """
+    import sys, time
+    import probe
+
+    for i in probe.iterate(range(6), "lines"):
+        print(f"out {i}")
+        print(f"err {i}", file=sys.stderr)
+        time.sleep(0.05)
+    for i in range(5):  # a bar redrawn in place, as tqdm draws it
+        sys.stderr.write(f"\\rbar {i}/4")
+        sys.stderr.flush()
+        time.sleep(0.02)
+    sys.stderr.write("\\n")
+    print("last")
+"""
+
+
+def run_in_terminal(command: list[str], cwd: Path) -> tuple[int, bytes]:
+    """Run ``command`` with a 120x30 pseudo-terminal as stdout and stderr."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    proc = subprocess.Popen(
+        command, stdout=slave, stderr=slave, env=environment(), cwd=cwd, start_new_session=True
+    )
+    os.close(slave)
+    output = bytearray()
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([master], [], [], 0.2)
+            if readable:
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:  # EIO: every writer has closed the terminal
+                    chunk = b""
+                if not chunk and proc.poll() is not None:
+                    break
+                output += chunk
+            elif proc.poll() is not None:
+                break
+        else:
+            raise AssertionError(f"still running after {TIMEOUT} s:\n{output.decode()[-3000:]}")
+        return proc.wait(timeout=TIMEOUT), bytes(output)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+def test_on_a_terminal_output_comes_above_the_live_view_line_by_line_in_order(tmp_path):
+    work = script(tmp_path, ORDERED_OUTPUT)
+    status, output = run_in_terminal(hotprobe_run("--", sys.executable, work), tmp_path)
+    assert status == 0, output.decode(errors="replace")
+    lines = [ANSI.sub(b"", line).strip() for line in output.replace(b"\r", b"\n").splitlines()]
+    mine = [line.decode() for line in lines if re.fullmatch(rb"(out|err) \d|bar \d/4|last", line)]
+    expected = [f"{kind} {i}" for i in range(6) for kind in ("out", "err")]
+    assert mine == [*expected, "bar 4/4", "last"]  # the bar once, in its final state
+    text = ANSI.sub(b"", output).decode()
+    assert re.search(r"lines\s.*6/6.*done", text), text[-2000:]
+    assert re.search(r"exit 0 after", text)  # the run's line in the view
+    assert output.rstrip().endswith(b"\x1b[?25h") or b"\x1b[?25h" in output  # cursor back
+    assert "recorded to hotprobe-runs/" in text
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------
+
+INTERRUPTIBLE = """
+    import signal, sys, time
+    import probe
+
+    received = []
+    signal.signal(signal.SIGINT, lambda *_: received.append(1))
+    for i in probe.iterate(range(10_000), "work"):
+        if received:
+            break
+        if i == 20:
+            print("ready", flush=True)
+        time.sleep(0.005)
+    time.sleep(0.5)  # a second forwarded Ctrl-C would land here
+    print(f"interrupted {len(received)}", flush=True)
+    probe.emit("cleanup", signals=len(received))
+    sys.exit(130)
+"""
+
+
+def start_run(tmp_path: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        hotprobe_run(*args),
+        cwd=tmp_path,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a shell's job
+    )
+
+
+def test_ctrl_c_goes_to_the_command_once_then_everything_is_delivered(tmp_path):
+    work = script(tmp_path, INTERRUPTIBLE)
+    proc = start_run(tmp_path, "--", sys.executable, work)
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr.decode()
+    assert stdout == b"interrupted 1\n"  # the command got the signal exactly once
+    events = read_jsonl(recorded(tmp_path))
+    work_events = [e for e in events if e["probe"] == "work"]
+    assert work_events[-1]["event"] == "end" and 20 < work_events[-1]["n"] < 10_000
+    assert [e["data"] for e in events if e["probe"] == "cleanup"] == [{"signals": 1}]
+    assert run_end(events)["info"]["status"] == 130
+    assert json_lines(stderr) == events
+
+
+def test_a_second_ctrl_c_gives_up_waiting_and_keeps_what_was_delivered(tmp_path):
+    """A sink that cannot deliver (a file sink on a FIFO nobody reads: its open blocks)
+    holds the end up; the second Ctrl-C ends the wait, the record keeps what it got."""
+    work = script(tmp_path, WORKLOAD)
+    fifo = tmp_path / "nobody-reads.fifo"
+    os.mkfifo(fifo)
+    proc = start_run(
+        tmp_path,
+        "--sink",
+        f"file:{fifo}",
+        "--shutdown-timeout",
+        "600",
+        "--",
+        sys.executable,
+        work,
+        "3",
+    )
+    try:
+        assert proc.stdout.readline() == b"loaded\n"
+
+        def run_ended():
+            runs = tmp_path / "hotprobe-runs"
+            return runs.exists() and any(
+                e["event"] == "run" and e["info"]["phase"] == "end"
+                for e in read_jsonl(recorded(tmp_path))
+            )
+
+        assert wait_for(run_ended, timeout=TIMEOUT)
+        time.sleep(0.5)  # the collector is now waiting for the sink that cannot deliver
+        assert proc.poll() is None
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, stderr.decode()
+    assert b"interrupted again: not waiting for the sinks to deliver the rest" in stderr
+    events = read_jsonl(recorded(tmp_path))
+    assert [e for e in events if e["probe"] == "load"][-1]["n"] == 200
+    assert run_end(events)["info"]["status"] == 3
