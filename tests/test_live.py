@@ -120,6 +120,45 @@ def test_a_quiet_stream_turns_stalled_and_recovers(clock: Clock) -> None:
     assert row(rendered(sink), "slow")[-1] == "running"
 
 
+def test_a_quiet_stream_of_calls_is_idle_not_stalled(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("step", "progress", 98, 100, rate=50.0, unit="call"),
+            event("loop", "progress", 98, 100, rate=50.0, unit="it"),
+        ]
+    )
+    clock.now += 60
+    lines = rendered(sink)
+    assert row(lines, "step")[-1] == "idle"  # its function is not being called
+    assert row(lines, "loop")[-1] == "stalled"
+    assert lines[-1].startswith("2 streams: 1 stalled, 1 idle")
+    sink.write([event("step", "progress", 99, 100, rate=1.0, unit="call")])
+    assert row(rendered(sink), "step")[-1] == "running"
+
+
+def test_runs_are_described_above_the_rows_not_as_rows(clock: Clock) -> None:
+    sink = make_sink(clock)
+    start = {
+        "phase": "start",
+        "argv": ["train.py", "--lr", "0.1"],
+        "git": {"commit": "0123456789abcdef", "branch": "main", "dirty": True},
+        "labels": {"model": "small"},
+    }
+    sink.write(
+        [
+            event("<run>", "run", 0, info=start),
+            event("fit", "progress", 3, 10, rate=1.0),
+            event("<run>", "run", 0, info={"phase": "end", "status": 3, "duration": 12.5}),
+        ]
+    )
+    lines = rendered(sink)
+    assert lines[0].startswith("run r1 · exit 3 after 12.5s · train.py --lr")
+    assert lines[0].endswith("· git 0123456789* · model=small")
+    assert not any(line.split()[:1] == ["<run>"] for line in lines)
+    assert lines[-1] == "1 streams: 1 running · 3 events"
+
+
 def test_finished_streams_never_stall(clock: Clock) -> None:
     sink = make_sink(clock)
     sink.write([event("a", "end", 5, 5, elapsed=1.0), event("b", "error", 1, 5, error="boom")])
