@@ -92,3 +92,28 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
+
+
+def test_unnamed_loops_on_line_1_of_two_cells_are_two_streams(tmp_path, start_collector):
+    out = tmp_path / "events.jsonl"
+    endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env["HOTPROBE_ENDPOINT"] = endpoint
+    manager = jupyter_client.KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env, cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        run_cell(client, "import probe")
+        for size in (10, 20, 10):  # the third cell is the first one's code, run again
+            run_cell(client, f"for _ in probe.iterate(range({size})): pass")
+
+        def ends():
+            return {e["probe"]: e["n"] for e in read_jsonl(out) if e["event"] == "end"}
+
+        assert wait_for(lambda: len(ends()) == 3), read_jsonl(out)
+        assert ends() == {"In[2]:1": 10, "In[3]:1": 20, "In[4]:1": 10}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from collector.run.output import OutputRelay, fold_carriage_returns
 from tests.conftest import read_jsonl, wait_for
 
 TIMEOUT = 90.0
@@ -319,3 +320,45 @@ def test_a_second_ctrl_c_gives_up_waiting_and_keeps_what_was_delivered(tmp_path)
     events = read_jsonl(recorded(tmp_path))
     assert [e for e in events if e["probe"] == "load"][-1]["n"] == 200
     assert run_end(events)["info"]["status"] == 3
+
+
+# -- the output relay, on a real pipe -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (b"plain", b"plain"),
+        (b"\r 10%|#\r 50%|#####\r100%|##########", b"100%|##########"),
+        (b"done\r", b"done"),  # a trailing carriage return redraws nothing yet
+        (b"windows line\r", b"windows line"),
+        (b"", b""),
+    ],
+)
+def test_a_line_is_shown_as_a_terminal_leaves_it(line, shown):
+    assert fold_carriage_returns(line) == shown
+
+
+def test_the_relay_writes_whole_lines_in_order_and_folds_a_bar_line(monkeypatch):
+    written = []
+
+    class Recorder:
+        def write(self, text):
+            written.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Recorder())
+    read_fd, write_fd = os.pipe()
+    relay = OutputRelay(read_fd)
+    relay.start()
+    os.write(write_fd, b"first\nsec")
+    os.write(write_fd, b"ond\n")
+    for i in range(10_000):  # a bar redrawn 10,000 times on one line
+        os.write(write_fd, f"\rbar {i:05d}".encode())
+    os.write(write_fd, b"\nno newline at the end")
+    os.close(write_fd)
+    assert relay.join(timeout=TIMEOUT)
+    assert "".join(written) == "first\nsecond\nbar 09999\nno newline at the end\n"
+    assert relay.lines == 4
