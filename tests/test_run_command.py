@@ -362,3 +362,19 @@ def test_the_relay_writes_whole_lines_in_order_and_folds_a_bar_line(monkeypatch)
     assert relay.join(timeout=TIMEOUT)
     assert "".join(written) == "first\nsecond\nbar 09999\nno newline at the end\n"
     assert relay.lines == 4
+
+
+def test_the_readme_snippet_runs_as_pasted(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## 30 seconds") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    assert code.startswith("# simulate.py\n")
+    (tmp_path / "simulate.py").write_text(code)
+    result = run(tmp_path, "--", sys.executable, "simulate.py")
+    assert result.returncode == 0, result.stderr.decode()
+    ends = {e["probe"]: e["n"] for e in read_jsonl(recorded(tmp_path)) if e["event"] == "end"}
+    assert ends == {"load": 500, "step": 200, "solve": 1000}
+    marks = [e["data"] for e in read_jsonl(recorded(tmp_path)) if e["event"] == "mark"]
+    assert marks == [{"loss": 0.12}]
+    assert recorded(tmp_path).name.startswith("simulate-")
