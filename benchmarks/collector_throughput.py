@@ -196,7 +196,7 @@ def run_collector(
     result.update(
         received=collector.counters.received,
         kept=collector.counters.kept,
-        suppressed=collector.pipeline.filter.suppressed,
+        suppressed=collector.filter.suppressed,
         lost=collector.runners[0].counters.lost,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )

@@ -6,21 +6,22 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
+
+from collector.pipeline.delivery import DeliveryOptions, split_delivery_options
+from collector.sinks import SinkSpec
+from plugins.mongodb import MongoSink
+from tests.helpers import free_port
 
 START_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MongoServer:
@@ -33,7 +34,7 @@ class MongoServer:
         self.sync_on_commit = sync_on_commit
         self.replica_set = replica_set
         self.set_name: str | None = None  # a one-node replica set's name, once started
-        self.port = _free_port()
+        self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log_path = storage.parent / f"secantusd-{self.port}.log"
         self.external = False
@@ -80,9 +81,6 @@ class MongoServer:
         return self
 
     def _answers(self) -> bool:
-        from pymongo import MongoClient
-        from pymongo.errors import PyMongoError
-
         direct = f"{self.address}/?directConnection=true"
         client = MongoClient(direct, serverSelectionTimeoutMS=500, connectTimeoutMS=500)
         try:
@@ -123,3 +121,21 @@ def collection_uri(server: MongoServer | None, collection: str, **options: str) 
 
 def fresh_name() -> str:
     return "t" + uuid.uuid4().hex[:12]
+
+
+def collection_of(spec: str) -> Collection:
+    """The collection a ``mongodb://`` sink spec writes to."""
+    sink = MongoSink(SinkSpec.parse(split_delivery_options(spec, DeliveryOptions())[1]))
+    client = MongoClient(sink.uri, serverSelectionTimeoutMS=10_000)
+    return client[sink.database_name][sink.collection_name]
+
+
+def count(collection: Collection) -> int:
+    return collection.count_documents({})
+
+
+def distinct_run_seq(collection: Collection) -> int:
+    """How many distinct ``(run, seq)`` pairs the collection holds."""
+    pipeline = [{"$group": {"_id": {"run": "$run", "seq": "$seq"}}}, {"$count": "n"}]
+    result = list(collection.aggregate(pipeline))
+    return result[0]["n"] if result else 0

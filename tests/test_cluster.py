@@ -3,15 +3,17 @@ replica set acknowledging with ``w=majority``."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
-from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import wait_for
-from tests.mongo_server import collection_uri, external_server, fresh_name
-from tests.test_mongodb_sink import collection_of
-from tests.test_security import RANK, make_keys, reachable_host_name
+from tests.helpers import (
+    free_port,
+    make_keys,
+    probe_environment,
+    program,
+    reachable_host_name,
+    wait_for,
+)
+from tests.mongo_server import collection_of, collection_uri, external_server, fresh_name
 
 
 def test_ranks_into_one_collector_into_a_replica_set(tmp_path, start_collector, mongo_servers):
@@ -21,7 +23,7 @@ def test_ranks_into_one_collector_into_a_replica_set(tmp_path, start_collector, 
     if server is not None:
         assert "replicaSet=" in spec and "directConnection" not in spec
     keys, clients = make_keys(tmp_path)
-    port = int(free_tcp_endpoint().rpartition(":")[2])
+    port = free_port()
     collector = start_collector(
         "--interval", "0", "--sink", spec,
         "--curve-secret-key", str(keys / "collector.key_secret"),
@@ -29,18 +31,15 @@ def test_ranks_into_one_collector_into_a_replica_set(tmp_path, start_collector, 
         endpoint=f"tcp://0.0.0.0:{port}",
     )  # fmt: skip
     host, extra = reachable_host_name()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env.update(
-        extra,
-        HOTPROBE_ENDPOINT=f"tcp://{host}:{port}",
+    env = probe_environment(
+        f"tcp://{host}:{port}",
+        **extra,
         HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
         HOTPROBE_CLIENT_KEY=str(keys / "alice.key_secret"),
         HOTPROBE_RUN="slurm-81723",
     )
     ranks = [
-        subprocess.Popen(
-            [sys.executable, "-c", RANK], env=dict(env, RANK=str(rank)), stdout=subprocess.DEVNULL
-        )
+        subprocess.Popen(program("rank"), env=dict(env, RANK=str(rank)), stdout=subprocess.DEVNULL)
         for rank in range(4)
     ]
     assert [rank.wait(timeout=60) for rank in ranks] == [0, 0, 0, 0]

@@ -9,7 +9,7 @@ import pytest
 
 from collector.config import CollectorConfig
 from collector.configfile import OPTIONS, ConfigError, build, read_file
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def collect(*args: str, cwd=ROOT) -> tuple[int, list[str]]:

@@ -4,7 +4,6 @@ message is dispatched or dead-lettered, and the counts add up."""
 from __future__ import annotations
 
 import base64
-import re
 from datetime import timezone
 
 import orjson
@@ -12,7 +11,7 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import read_jsonl, wait_for
+from tests.helpers import last_stats, read_jsonl, wait_for
 
 settings.register_profile(
     "collector-fuzz",
@@ -62,11 +61,6 @@ MESSAGES = st.lists(
     min_size=1,
     max_size=5,
 )
-
-
-def final_stats(stderr: str) -> dict[str, int]:
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    return {k: int(v) for k, v in re.findall(r"\b(\w+)=(\d+)", line.split("sink[")[0])}
 
 
 def test_fuzzed_input_never_kills_the_collector_and_every_message_is_accounted_for(
@@ -126,7 +120,7 @@ def test_fuzzed_input_never_kills_the_collector_and_every_message_is_accounted_f
         assert collector.proc.poll() is None, collector.stderr
         assert collector.stop() == 0, collector.stderr
 
-    counts = final_stats(keep_all.stderr)
+    counts = last_stats(keep_all.stderr).counts
     dispatched, dead = read_jsonl(everything), read_jsonl(dead_all)
     assert counts["received"] == total == len(dispatched) + len(dead)
     assert (counts["kept"], counts["suppressed"], counts["rejected"]) == (
@@ -139,7 +133,7 @@ def test_fuzzed_input_never_kills_the_collector_and_every_message_is_accounted_f
     assert all(record["reason"] for record in dead)
     assert set(rejected) <= set(sent)
 
-    counts = final_stats(thin.stderr)
+    counts = last_stats(thin.stderr).counts
     assert counts["received"] == total
     assert counts["kept"] + counts["suppressed"] + counts["rejected"] == total
     assert counts["kept"] == len(read_jsonl(filtered))

@@ -7,8 +7,6 @@ import base64
 import re
 import signal
 import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -17,7 +15,7 @@ import orjson
 import zmq
 
 from probe.protocol import fan_in_endpoint
-from tests.conftest import read_jsonl, wait_for
+from tests.helpers import last_stats, program, read_jsonl, wait_for
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -42,12 +40,6 @@ def event(n: int, seconds: float, kind: str = "progress", probe: str = "p") -> b
     return orjson.dumps({"probe": probe, "event": kind, "n": n, "timestamp": stamp})
 
 
-def stats(stderr: str) -> dict[str, int]:
-    """The last stats line's receive-side counters."""
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    return {k: int(v) for k, v in re.findall(r"\b(received|kept|suppressed|rejected)=(\d+)", line)}
-
-
 def test_stats_line_periodically_and_at_exit(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector(
@@ -61,7 +53,12 @@ def test_stats_line_periodically_and_at_exit(tmp_path, start_collector):
     assert collector.stop() == 0
     lines = [line for line in collector.stderr.splitlines() if "stats:" in line]
     assert len(lines) >= 2
-    assert stats(collector.stderr) == {"received": 11, "kept": 1, "suppressed": 9, "rejected": 1}
+    assert last_stats(collector.stderr).counts == {
+        "received": 11,
+        "kept": 1,
+        "suppressed": 9,
+        "rejected": 1,
+    }
     assert re.search(rf"sink\[file:{re.escape(str(out))}\] written=1 failed=0", lines[-1])
 
 
@@ -135,7 +132,12 @@ def test_trailing_emits_the_newest_suppressed_event_when_the_interval_closes(
         # The collector releases n=4 about 0.3 s after n=0 arrived, while the stream is silent.
         assert wait_for(lambda: [e["n"] for e in read_jsonl(out)] == [0, 4]), read_jsonl(out)
     assert collector.stop() == 0
-    assert stats(collector.stderr) == {"received": 5, "kept": 2, "suppressed": 3, "rejected": 0}
+    assert last_stats(collector.stderr).counts == {
+        "received": 5,
+        "kept": 2,
+        "suppressed": 3,
+        "rejected": 0,
+    }
 
 
 def test_config_file_with_a_command_line_override(tmp_path, start_collector):
@@ -158,25 +160,9 @@ def test_config_file_with_a_command_line_override(tmp_path, start_collector):
 def test_stops_promptly_with_status_0_under_a_flood(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    flood = textwrap.dedent(
-        f"""
-        import zmq
-        context = zmq.Context()
-        pair = context.socket(zmq.PAIR)
-        push = context.socket(zmq.PUSH)
-        pair.connect({collector.endpoint!r})
-        push.connect({fan_in_endpoint(collector.endpoint)!r})
-        n = 0
-        while True:
-            n += 1
-            for sock in (pair, push):
-                try:
-                    sock.send(b'{{"probe": "flood", "n": %d}}' % n, zmq.NOBLOCK)
-                except zmq.Again:
-                    pass
-        """
+    sender = subprocess.Popen(
+        program("raw_flood", collector.endpoint, fan_in_endpoint(collector.endpoint))
     )
-    sender = subprocess.Popen([sys.executable, "-c", flood])
     try:
         assert wait_for(lambda: len(read_jsonl(out)) > 1000), collector.stderr
         status = collector.stop(signal.SIGINT)  # fails if it takes over 20 s
@@ -184,6 +170,6 @@ def test_stops_promptly_with_status_0_under_a_flood(tmp_path, start_collector):
         sender.kill()
         sender.wait(timeout=10)
     assert status == 0, collector.stderr
-    last = [line for line in collector.stderr.splitlines() if "stats:" in line][-1]
-    lost = int(re.search(r"\blost=(\d+)", last).group(1))  # a sink that fell behind says so
-    assert len(read_jsonl(out)) == stats(collector.stderr)["kept"] - lost
+    stats = last_stats(collector.stderr)
+    lost = stats.sink("file")["lost"]  # a sink that fell behind says so
+    assert len(read_jsonl(out)) == stats.counts["kept"] - lost

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from collector.pipeline.decode import decode
+from collector.pipeline.decode import decode, decode_batch
 from collector.pipeline.event import Event, Rejected
 
 ARRIVAL = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc).timestamp()
@@ -63,6 +63,24 @@ def test_timestamps_in_real_world_forms(stamp, expected):
     assert isinstance(event, Event)
     assert event.time == expected.timestamp()
     assert datetime.fromisoformat(event.fields["timestamp"]) == expected
+    assert event.fields["timestamp"] == expected.isoformat(timespec="microseconds")  # one form
+    assert event.fields["timestamp_raw"] == stamp
+
+
+@pytest.mark.parametrize("count", [1, 3])  # one message, and a batch (the fast path)
+def test_only_the_probes_form_is_kept_as_written(count):
+    stamps = ["2026-11-27T23:59:59.123456+00:00", "2026-11-27T23:59:59.123456Z"]
+    for stamp, written in zip(stamps, [False, True], strict=True):
+        batch = decode_batch([orjson.dumps({"timestamp": stamp})] * count, ARRIVAL)
+        assert [f["timestamp"] for f in batch.fields] == [stamps[0]] * count
+        assert [("timestamp_raw" in f) for f in batch.fields] == [written] * count
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_timestamp_outside_the_utc_calendar_is_rejected(stamp):
+    rejected = decode(orjson.dumps({"timestamp": stamp}), ARRIVAL)
+    assert isinstance(rejected, Rejected)
+    assert "out of range in UTC" in rejected.reason
 
 
 @pytest.mark.parametrize("stamp", ["not a time", "2026-13-45T99:00:00", True, {"a": 1}])

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
-import sys
-import textwrap
 from collections import defaultdict
 from datetime import datetime
 
 import pytest
 
-from tests.conftest import read_jsonl, run_python, wait_for
-
-WORKLOAD = """
-    import time
-    import probe
-
-    @probe.track
-    def step(x):
-        time.sleep(0.0005)
-        return x * 2
-
-    for i in range(400):
-        step(i)
-
-    for item in probe.iterate(range(300), "loop"):
-        time.sleep(0.0005)
-
-    with probe.progress("solve", total=200) as p:
-        for i in range(200):
-            time.sleep(0.0005)
-            p.update(residual=1.0 / (i + 1))
-
-    probe.emit("checkpoint", loss=0.25)
-"""
+from tests.helpers import last_stats, probe_environment, program, read_jsonl, run_program, wait_for
 
 FIELD_TYPES = {
     "v": int,
@@ -66,7 +39,7 @@ def by_stream(events: list[dict]) -> dict[str, list[dict]]:
 def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(WORKLOAD, collector.endpoint)
+    result = run_program("every_api", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     wait_for(lambda: any(e.get("probe") == "step" and e["event"] == "end" for e in read_jsonl(out)))
     assert collector.stop() == 0
@@ -105,7 +78,7 @@ def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_col
 def test_interval_filter_thins_progress_but_keeps_start_and_end(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "10", "--sink", f"file:{out}")
-    result = run_python(WORKLOAD, collector.endpoint)
+    result = run_program("every_api", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     wait_for(lambda: len(read_jsonl(out)) >= 7)
     assert collector.stop() == 0
@@ -117,42 +90,7 @@ def test_interval_filter_thins_progress_but_keeps_start_and_end(tmp_path, start_
 def test_errors_are_sent_and_reraised_unchanged(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    code = """
-        import probe
-
-        class Boom(Exception):
-            pass
-
-        @probe.track("flaky")
-        def flaky(x):
-            if x == 3:
-                raise Boom("x was 3")
-            return x
-
-        for i in range(5):
-            try:
-                flaky(i)
-            except Boom as exc:
-                assert str(exc) == "x was 3"
-
-        try:
-            with probe.progress("ctx") as p:
-                p.update()
-                raise KeyError("missing")
-        except KeyError:
-            pass
-
-        def broken():
-            yield 1
-            raise ValueError("bad item")
-
-        try:
-            for _ in probe.iterate(broken(), "gen"):
-                pass
-        except ValueError:
-            pass
-    """
-    result = run_python(code, collector.endpoint)
+    result = run_program("errors_reraised", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     wait_for(lambda: len([e for e in read_jsonl(out) if e["event"] == "error"]) >= 3)
     assert collector.stop() == 0
@@ -168,15 +106,7 @@ def test_errors_are_sent_and_reraised_unchanged(tmp_path, start_collector):
 def test_signal_stops_with_status_0_and_keeps_every_kept_event(tmp_path, start_collector, sig):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0.1", "--sink", f"file:{out}")
-    code = """
-        import time
-        import probe
-        for i in range(1_000_000):
-            probe.emit("marks", i=i)
-            time.sleep(0.0002)
-    """
-    env = dict(os.environ, HOTPROBE_ENDPOINT=collector.endpoint)
-    sender = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env)
+    sender = subprocess.Popen(program("endless_marks"), env=probe_environment(collector.endpoint))
     try:
         assert wait_for(lambda: len(read_jsonl(out)) > 200), collector.stderr
         status = collector.stop(sig)  # while events are still streaming in
@@ -184,7 +114,9 @@ def test_signal_stops_with_status_0_and_keeps_every_kept_event(tmp_path, start_c
         sender.kill()
         sender.wait(timeout=10)
     assert status == 0, collector.stderr
-    kept = int(re.search(r"kept=(\d+)", collector.stderr).group(1))
-    marks = [e["data"]["i"] for e in read_jsonl(out)]
-    assert len(marks) == kept > 200
+    kept = last_stats(collector.stderr).counts["kept"]
+    run, *rest = read_jsonl(out)
+    assert run["event"] == "run"  # the sender's run event first, then its marks
+    marks = [e["data"]["i"] for e in rest]
+    assert len(marks) + 1 == kept > 200
     assert marks == sorted(set(marks))

@@ -7,24 +7,20 @@ import os
 import select
 import struct
 import subprocess
-import sys
 import termios
 import time
 
 import orjson
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT, probe_environment, program
 
-DEMO = "import sys; from collector.cli import main; sys.exit(main(['demo']))"
 TIMEOUT = 90.0
 HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
 
 
 def demo_environment() -> dict[str, str]:
     environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HOTPROBE_") and k not in ("COLUMNS", "LINES", "NO_COLOR")
+        k: v for k, v in probe_environment().items() if k not in ("COLUMNS", "LINES", "NO_COLOR")
     }
     environment["TERM"] = "xterm-256color"
     return environment
@@ -69,7 +65,7 @@ def run_in_pty(command: list[str]) -> tuple[int, bytes, list, list]:
 
 
 def test_demo_shows_the_live_view_and_leaves_the_terminal_usable() -> None:
-    status, output, before, after = run_in_pty([sys.executable, "-c", DEMO])
+    status, output, before, after = run_in_pty(program("hotprobe_command", "demo"))
     text = output.decode(errors="replace")
     assert status == 0, text[-3000:]
     assert after == before, "the terminal's modes are unchanged"
@@ -83,7 +79,7 @@ def test_demo_shows_the_live_view_and_leaves_the_terminal_usable() -> None:
 
 def test_demo_writes_json_lines_when_stdout_is_not_a_terminal() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", DEMO],
+        program("hotprobe_command", "demo"),
         capture_output=True,
         env=demo_environment(),
         cwd=ROOT,

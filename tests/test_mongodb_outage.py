@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 
 import pytest
 
-from tests.conftest import wait_for
 from tests.event_sender import make_events, send
-from tests.mongo_server import external_server, fresh_name
-from tests.test_mongodb_sink import collection_of, count, distinct_run_seq
+from tests.helpers import last_stats, wait_for
+from tests.mongo_server import (
+    collection_of,
+    count,
+    distinct_run_seq,
+    external_server,
+    fresh_name,
+)
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(180),
     pytest.mark.skipif(bool(external_server()), reason="needs a server the test can kill"),
 ]
-
-
-def last_stats(stderr: str) -> dict[str, int]:
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    sink_part = line.partition("sink[")[2]
-    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", sink_part)}
 
 
 def test_server_killed_mid_stream_and_back_10s_later(start_collector, mongo_servers):
@@ -44,7 +42,7 @@ def test_server_killed_mid_stream_and_back_10s_later(start_collector, mongo_serv
     assert wait_for(lambda: count(collection) >= 12_000, 120, interval=1.0), collector.stderr
     assert distinct_run_seq(collection) == 12_000
     assert collector.stop() == 0, collector.stderr
-    stats = last_stats(collector.stderr)
+    stats = last_stats(collector.stderr).sink("mongodb")
     print("\n" + [line for line in collector.stderr.splitlines() if "stats:" in line][-1])
     assert stats["retried"] > 0 and stats["spooled"] > 0, collector.stderr
     assert stats["replayed"] == stats["spooled"] and stats["lost"] == 0
@@ -65,7 +63,7 @@ def test_collector_stopped_while_server_down_replays_its_spool_next_run(
     server.kill()
     send(first.endpoint, events[1000:])
     assert first.stop() == 0, first.stderr
-    assert last_stats(first.stderr)["in_spool"] == 2000, first.stderr
+    assert last_stats(first.stderr).sink("mongodb")["in_spool"] == 2000, first.stderr
     assert list((tmp_path / "hotprobe-spool").glob("*/*.spool"))
 
     server.start()
@@ -73,5 +71,5 @@ def test_collector_stopped_while_server_down_replays_its_spool_next_run(
     assert wait_for(lambda: count(collection) >= 3000, timeout=60, interval=0.5), second.stderr
     assert distinct_run_seq(collection) == 3000
     assert second.stop() == 0
-    assert last_stats(second.stderr)["replayed"] == 2000
+    assert last_stats(second.stderr).sink("mongodb")["replayed"] == 2000
     assert not (tmp_path / "hotprobe-spool").exists()

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import pytest
-from pymongo import MongoClient
 
-from collector.pipeline.delivery import DeliveryOptions, split_delivery_options
 from collector.sinks import SinkSpec
 from plugins.mongodb import MongoSink, to_document
-from tests.conftest import wait_for
 from tests.event_sender import make_events, send
-from tests.mongo_server import fresh_name
-
-
-def collection_of(spec: str):
-    sink = MongoSink(SinkSpec.parse(split_delivery_options(spec, DeliveryOptions())[1]))
-    client = MongoClient(sink.uri, serverSelectionTimeoutMS=10_000)
-    return client[sink.database_name][sink.collection_name]
-
-
-def count(collection) -> int:
-    return collection.count_documents({})
-
-
-def distinct_run_seq(collection) -> int:
-    pipeline = [{"$group": {"_id": {"run": "$run", "seq": "$seq"}}}, {"$count": "n"}]
-    result = list(collection.aggregate(pipeline))
-    return result[0]["n"] if result else 0
+from tests.helpers import last_stats, wait_for
+from tests.mongo_server import collection_of, count, distinct_run_seq, fresh_name
 
 
 def test_documents_are_made_safe_without_touching_the_event():
@@ -88,14 +69,12 @@ def test_100k_events_at_interval_0_all_arrive(tmp_path, start_collector, mongo_s
     spec = mongo_spec(fresh_name(), batch_size="2000")
     collector = start_collector("--interval", "0", "--stats-interval", "1", "--sink", spec)
     send(collector.endpoint, make_events(100_000))
-    done = wait_for(lambda: written(collector.stderr) >= 100_000, 240, 0.5)
+
+    def written() -> int:
+        return last_stats(collector.stderr).sink("mongodb").get("written", 0)
+
+    done = wait_for(lambda: written() >= 100_000, 240, 0.5)
     assert done, collector.stderr[-3000:]
     assert collector.stop() == 0, collector.stderr[-3000:]
     assert distinct_run_seq(collection_of(spec)) == 100_000
     assert "lost=0" in collector.stderr
-
-
-def written(stderr: str) -> int:
-    """The sink's ``written`` count in the last stats line (0 before the first)."""
-    counts = re.findall(r"written=(\d+)", stderr)
-    return int(counts[-1]) if counts else 0

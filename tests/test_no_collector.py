@@ -5,26 +5,12 @@ from __future__ import annotations
 import time
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import run_python
-
-BUSY = """
-    import probe
-
-    @probe.track
-    def f(x):
-        return x
-
-    for i in probe.iterate(range(200_000), "loop"):
-        f(i)
-    for i in range(5000):
-        probe.emit("marks", i=i)   # far more than the send queue holds
-    print(probe.stats()["dropped"] > 0 or probe.stats()["sent"] > 0)
-"""
+from tests.helpers import run_program
 
 
 def test_program_exits_promptly_with_no_collector():
     started = time.monotonic()
-    result = run_python(BUSY, free_tcp_endpoint(), timeout=30)
+    result = run_program("busy_loop", endpoint=free_tcp_endpoint(), timeout=30)
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
@@ -32,19 +18,6 @@ def test_program_exits_promptly_with_no_collector():
 
 
 def test_disabled_probe_sends_nothing():
-    code = """
-        import probe
-
-        @probe.track
-        def f(x):
-            return x
-
-        assert not hasattr(f, "__hotprobe_stream__")
-        data = [1, 2, 3]
-        assert probe.iterate(data) is data
-        probe.emit("x")
-        print(probe.stats()["sent"], probe.stats()["dropped"])
-    """
-    result = run_python(code, free_tcp_endpoint(), HOTPROBE_DISABLE="1")
+    result = run_program("disabled_probe", endpoint=free_tcp_endpoint(), HOTPROBE_DISABLE="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "0"]

@@ -4,7 +4,6 @@ and clear errors."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -14,31 +13,7 @@ from PIL import Image
 
 from collector.cli import main
 from collector.plot.source import select
-from tests.conftest import ROOT, CollectorProcess, read_jsonl, run_python, wait_for
-
-WORKLOAD = """
-    import time
-    import probe
-
-    @probe.track
-    def step():
-        time.sleep(0.002)
-
-    with probe.progress("solve", total=120) as p:
-        for i in range(120):
-            step()
-            p.update()
-    for item in probe.iterate(range(80), "load"):
-        time.sleep(0.004)
-    try:
-        with probe.progress("fit", total=100) as p:
-            for i in range(60):
-                time.sleep(0.004)
-                p.update()
-            raise ValueError("diverged")
-    except ValueError:
-        pass
-"""
+from tests.helpers import ROOT, CollectorProcess, program, read_jsonl, run_program, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +23,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path / "run.jsonl"
     collector = CollectorProcess(tmp_path, ["--sink", f"file:{path}"]).start()
     try:
-        result = run_python(WORKLOAD, endpoint=collector.endpoint)
+        result = run_program("plot_workload", endpoint=collector.endpoint)
         assert result.returncode == 0, result.stderr
         finished = {"solve", "load", "step"}
         assert wait_for(
@@ -158,14 +133,10 @@ def test_clear_errors(tmp_path: Path, capsys) -> None:
 
 
 def test_without_matplotlib_the_message_says_how_to_install_it(tmp_path: Path) -> None:
-    code = (
-        "import sys; sys.modules['matplotlib'] = None\n"  # what a missing package looks like
-        "from collector.cli import main\n"
-        f"sys.exit(main(['plot', {str(tmp_path / 'r.jsonl')!r}, '-o', 'x.png']))"
+    command = program(
+        "hotprobe_without_matplotlib", "plot", str(tmp_path / "r.jsonl"), "-o", "x.png"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
-    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 1
     assert "python -m pip install 'hotprobe[plot]'" in result.stderr
     assert "Traceback" not in result.stderr

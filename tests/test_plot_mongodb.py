@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -14,13 +13,7 @@ import pytest
 from PIL import Image
 
 from collector.cli import main
-from tests.conftest import wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port, wait_for
 
 
 @pytest.fixture(scope="module")

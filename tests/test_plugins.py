@@ -13,7 +13,7 @@ from collector import registry as registry_module
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
 from collector.testing import probe_events
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 class ListSink(Sink):

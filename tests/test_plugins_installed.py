@@ -16,86 +16,35 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, read_jsonl, run_python, wait_for
+from tests.helpers import (
+    ROOT,
+    SINK_PLUGINS,
+    last_stats,
+    probe_environment,
+    program,
+    read_jsonl,
+    run_program,
+    wait_for,
+)
 
-BROKEN_PLUGINS = {
-    # plugin (entry-point name): (scheme, module source)
-    "broken_import": (
-        None,
-        "import hotprobe_no_such_dependency\n",
-    ),
-    "raising_factory": (
-        "exploding",
-        """
-        from collector import hookimpl
-
-        def factory(spec):
-            raise RuntimeError("no licence server")
-
-        @hookimpl
-        def register_sinks(register):
-            register("exploding", factory)
-        """,
-    ),
-    "raising_write": (
-        "failing",
-        """
-        from collector import Sink, hookimpl
-
-        class Failing(Sink):
-            def write(self, events):
-                raise OSError("disk on fire")
-
-        @hookimpl
-        def register_sinks(register):
-            register("failing", Failing)
-        """,
-    ),
-    "hanging_open": (
-        "stuckopen",
-        """
-        import time
-        from collector import Sink, hookimpl
-
-        class StuckOpen(Sink):
-            def open(self):
-                time.sleep(3600)
-
-            def write(self, events):
-                pass
-
-        @hookimpl
-        def register_sinks(register):
-            register("stuckopen", StuckOpen)
-        """,
-    ),
-    "hanging_write": (
-        "stuckwrite",
-        """
-        import time
-        from collector import Sink, hookimpl
-
-        class StuckWrite(Sink):
-            def write(self, events):
-                time.sleep(3600)
-
-        @hookimpl
-        def register_sinks(register):
-            register("stuckwrite", StuckWrite)
-        """,
-    ),
+BROKEN_PLUGINS = {  # plugin (entry-point name): the sink scheme it registers
+    "broken_import": None,
+    "raising_factory": "exploding",
+    "raising_write": "failing",
+    "hanging_open": "stuckopen",
+    "hanging_write": "stuckwrite",
 }
 
 
-def write_distribution(site: Path, plugin: str, source: str) -> None:
-    """A one-module distribution ``hotprobe-<plugin>`` with entry point ``plugin``."""
+def write_distribution(site: Path, plugin: str) -> None:
+    """A one-module distribution ``hotprobe-<plugin>`` with entry point ``plugin``: the module
+    is ``tests/sink_plugins/hotprobe_<plugin>.py``."""
     module = f"hotprobe_{plugin}"
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    shutil.copy(SINK_PLUGINS / f"{module}.py", site)
     info = site / f"{module}-0.1.dist-info"
     info.mkdir()
     name = module.replace("_", "-")
@@ -117,14 +66,13 @@ def site(tmp_path_factory) -> Path:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    for plugin, (_, module_source) in BROKEN_PLUGINS.items():
-        write_distribution(target, plugin, module_source)
+    for plugin in BROKEN_PLUGINS:
+        write_distribution(target, plugin)
     return target
 
 
 def environment(site: Path, plugins: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), os.environ["PYTHONPATH"]])
+    env = probe_environment(PYTHONPATH=os.pathsep.join([str(site), os.environ["PYTHONPATH"]]))
     if plugins is not None:
         env["HOTPROBE_PLUGINS"] = plugins
     return env
@@ -132,9 +80,8 @@ def environment(site: Path, plugins: str | None = None) -> dict[str, str]:
 
 def hotprobe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """The ``hotprobe`` command of this checkout."""
-    code = "import sys; from collector.cli import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60
+        program("hotprobe_command", *args), env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -142,7 +89,7 @@ def hotprobe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def with_site(site, monkeypatch):
     """Collectors started in this test see the installed plugins, all but ``HOTPROBE_PLUGINS``
     that the test sets."""
-    for name in [k for k in os.environ if k.startswith("HOTPROBE_")]:
+    for name in os.environ.keys() - probe_environment().keys():
         monkeypatch.delenv(name)
     monkeypatch.setenv("PYTHONPATH", environment(site)["PYTHONPATH"])
     return monkeypatch
@@ -157,13 +104,7 @@ def test_the_example_plugin_installed_by_pip_receives_events(with_site, tmp_path
     db = tmp_path / "run.db"
     collector = start_collector("--interval", "0", "--sink", f"sqlite:{db}")
     assert "sinks: sqlite:" in collector.stderr and "error" not in collector.stderr
-    workload = """
-        import probe
-        for item in probe.iterate(range(50), "load"):
-            pass
-        probe.emit("checkpoint", loss=0.25)
-    """
-    assert run_python(workload, collector.endpoint).returncode == 0
+    assert run_program("load_and_checkpoint", endpoint=collector.endpoint).returncode == 0
 
     def stored():
         if not db.exists():
@@ -173,7 +114,7 @@ def test_the_example_plugin_installed_by_pip_receives_events(with_site, tmp_path
 
     assert wait_for(lambda: ("checkpoint", "mark") in [row[:2] for row in stored()]), stored()
     assert collector.stop() == 0, collector.stderr
-    kept = int(re.search(r"kept=(\d+)", collector.stderr).group(1))
+    kept = last_stats(collector.stderr).counts["kept"]
     rows = stored()
     assert len(rows) == kept
     assert rows[0] == ("load", "start", 0) and ("load", "end", 50) in rows
@@ -198,15 +139,10 @@ def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
     with_site, tmp_path, start_collector
 ):
     out = tmp_path / "events.jsonl"
-    sinks = ["file:" + str(out)] + [f"{scheme}:" for scheme, _ in BROKEN_PLUGINS.values() if scheme]
+    sinks = ["file:" + str(out)] + [f"{scheme}:" for scheme in BROKEN_PLUGINS.values() if scheme]
     args = ["--interval", "0", "--sink-stall-after", "1"]
     collector = start_collector(*args, *[a for s in sinks for a in ("--sink", s)])
-    workload = """
-        import probe
-        for i in range(300):
-            probe.emit("marks", i=i)
-    """
-    assert run_python(workload, collector.endpoint).returncode == 0
+    assert run_program("emit_marks", "300", endpoint=collector.endpoint).returncode == 0
     assert wait_for(lambda: len(read_jsonl(out)) == 300), collector.stderr
     assert wait_for(lambda: len(lines_with(collector.stderr, "has not returned")) == 2)
     assert wait_for(lambda: "disk on fire" in collector.stderr)

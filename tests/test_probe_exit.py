@@ -9,44 +9,18 @@ import time
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_program, wait_for
 
 HANG = 10.0  # seconds: far above the 1 s target, only to tell a hang from a slow machine
 
-PROGRAM = """
-    import sys, time
-    import probe
-
-    @probe.track
-    def work(x):
-        return x
-
-    for i in range(500):
-        work(i)
-    loop = probe.iterate(range(1000), "loop")
-    for i in loop:
-        if i == 400:
-            break          # abandoned: its generator is still referenced
-    bar = probe.progress("bar", total=10)
-    bar.__enter__()
-    bar.update(3)          # left open
-    for i in range(2000):
-        probe.emit("marks", i=i)   # unsent messages for the linger to wait on
-    print(time.time(), flush=True)
-    {ending}
-"""
-ENDINGS = {
-    "normal": ("pass", 0),
-    "sys.exit": ("sys.exit(3)", 3),
-    "uncaught exception": ("raise RuntimeError('boom')", 1),
-}
+ENDINGS = {"normal": 0, "sys.exit": 3, "uncaught exception": 1}  # how it ends: its status
 
 
 @pytest.mark.parametrize("ending", ENDINGS)
 @pytest.mark.parametrize("collector_state", ["listening", "none", "stopped"])
 def test_exit_is_bounded_and_ends_are_sent(tmp_path, start_collector, ending, collector_state):
     out = tmp_path / "events.jsonl"
-    code, status = ENDINGS[ending]
+    status = ENDINGS[ending]
     if collector_state == "none":
         endpoint = free_tcp_endpoint()
     else:
@@ -55,7 +29,7 @@ def test_exit_is_bounded_and_ends_are_sent(tmp_path, start_collector, ending, co
         if collector_state == "stopped":
             collector.proc.send_signal(signal.SIGSTOP)
     try:
-        result = run_python(PROGRAM.format(ending=code), endpoint, timeout=60)
+        result = run_program("exit_with_open_streams", ending, endpoint=endpoint, timeout=60)
         exited = time.time()
     finally:
         if collector_state == "stopped":

@@ -3,34 +3,22 @@ loses the ``end`` of the streams the old kernel left open."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import jupyter_client
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, wait_for
+from tests.helpers import PROGRAMS, probe_environment, read_jsonl, wait_for
 
 HANG = 30.0  # seconds: jupyter_client kills a kernel that has not stopped after 5 s
-
-CELL = """
-import os
-import probe
-
-@probe.track
-def step(x):
-    return x
-
-for i in range(1000):
-    step(i)
-for _ in probe.iterate(range(100), "cell-loop"):
-    pass
-bar = probe.progress("open-bar", total=10)
-bar.__enter__()
-bar.update(5)
-print(os.getpid())
-"""
+CELL = (PROGRAMS / "jupyter_cell.py").read_text()
+# Unnamed loops on line 1 of three cells; the third is the first one's code, run again.
+LOOP_CELLS = (
+    "for _ in probe.iterate(range(10)): pass",
+    "for _ in probe.iterate(range(20)): pass",
+    "for _ in probe.iterate(range(10)): pass",
+)
 
 
 def run_cell(client, code: str) -> str:
@@ -53,10 +41,8 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
         endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
     else:
         endpoint = free_tcp_endpoint()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["HOTPROBE_ENDPOINT"] = endpoint
     manager = jupyter_client.KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(tmp_path))
+    manager.start_kernel(env=probe_environment(endpoint), cwd=str(tmp_path))
     client = manager.client()
     client.start_channels()
     try:
@@ -97,17 +83,15 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
 def test_unnamed_loops_on_line_1_of_two_cells_are_two_streams(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    env["HOTPROBE_ENDPOINT"] = endpoint
     manager = jupyter_client.KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(tmp_path))
+    manager.start_kernel(env=probe_environment(endpoint), cwd=str(tmp_path))
     client = manager.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
         run_cell(client, "import probe")
-        for size in (10, 20, 10):  # the third cell is the first one's code, run again
-            run_cell(client, f"for _ in probe.iterate(range({size})): pass")
+        for cell in LOOP_CELLS:
+            run_cell(client, cell)
 
         def ends():
             return {e["probe"]: e["n"] for e in read_jsonl(out) if e["event"] == "end"}

@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import last_stats, read_jsonl, run_program, wait_for
 
 THREADS = 8
 CALLS = 20_000
-
-PROGRAM = f"""
-    import json, threading
-    import probe
-
-    @probe.track
-    def shared(x):
-        return x
-
-    def worker(k):
-        for i in range({CALLS}):
-            shared(i)
-        for _ in probe.iterate(range(50_000), f"iterate-{{k}}"):
-            pass
-        with probe.progress(f"progress-{{k}}", total=3000) as p:
-            for i in range(3000):
-                p.update(thread=k)
-        for i in range(200):
-            probe.emit(f"mark-{{k}}", i=i)
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range({THREADS})]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    print(json.dumps(probe.stats()))
-"""
 
 
 def test_threads_using_the_probe_at_once(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(PROGRAM, collector.endpoint)
+    result = run_program("shared_threads", str(THREADS), str(CALLS), endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["dropped"] == 0
@@ -52,7 +24,7 @@ def test_threads_using_the_probe_at_once(tmp_path, start_collector):
 
     assert wait_for(lambda: len(ended()) == 1 + 2 * THREADS), ended()
     assert collector.stop() == 0
-    assert re.search(r"rejected=0\b", collector.stderr), collector.stderr
+    assert last_stats(collector.stderr).counts["rejected"] == 0, collector.stderr
 
     streams = defaultdict(list)
     for event in read_jsonl(out):

@@ -10,31 +10,15 @@ import pytest
 import probe
 from collector.pipeline.endpoints import free_tcp_endpoint
 from plugins.live.board import DONE, LiveBoard
-from tests.conftest import read_jsonl, run_python, wait_for
-
-TRACKED = """
-    import json, time
-    import probe
-
-    @probe.track(total=100)
-    def step(i):
-        time.sleep(0.002)
-
-    started = time.perf_counter()
-    for i in range(100):
-        step(i)
-    print(json.dumps({"loop": time.perf_counter() - started}), flush=True)
-    time.sleep(1.0)  # the process lives on after the last call
-    probe.emit("later")
-    for i in range(10):  # the next epoch
-        step(i)
-"""
+from tests.helpers import read_jsonl, run_program, wait_for
 
 
-def collect(start_collector, tmp_path, code: str, done) -> tuple[list[dict], str]:
+def collect(start_collector, tmp_path, name: str, done) -> tuple[list[dict], str]:
+    """Run ``tests/programs/<name>.py`` against a collector keeping everything, until
+    ``done(events)``; returns the events and what the program printed."""
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(code, collector.endpoint)
+    result = run_program(name, endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     assert wait_for(lambda: done(read_jsonl(out)))
     assert collector.stop() == 0
@@ -45,7 +29,7 @@ def test_a_tracked_function_with_a_total_ends_there_with_its_recent_rate(start_c
     events, stdout = collect(
         start_collector,
         tmp_path,
-        TRACKED,
+        "track_to_total",
         lambda events: sum(e["event"] == "end" for e in events if e["probe"] == "step") == 2,
     )
     loop = json.loads(stdout)["loop"]
@@ -69,33 +53,11 @@ def test_a_tracked_function_with_a_total_ends_there_with_its_recent_rate(start_c
     assert row.rate >= 100 / loop
 
 
-ITERATE = """
-    import json, time
-    import probe
-
-    for _ in probe.iterate(range(5), desc="load", unit="batch"):
-        pass
-    data = [1, 2]
-    assert probe.iterate(data, desc="off", disable=True) is data
-    for _ in probe.iterate(range(400), desc="slow", mininterval=0.5):
-        time.sleep(0.0025)
-    for _ in probe.iterate(range(400), desc="fast"):
-        time.sleep(0.0025)
-    errors = []
-    for keywords in ({"leave": False}, {"position": 1}, {"ncols": 80}, {"desc": "a"}):
-        try:
-            probe.iterate([], "a" if "desc" in keywords else None, **keywords)
-        except TypeError as exc:
-            errors.append(str(exc))
-    print(json.dumps(errors))
-"""
-
-
 def test_iterate_takes_tqdm_keywords_with_their_meaning_or_refuses_them(start_collector, tmp_path):
     events, stdout = collect(
         start_collector,
         tmp_path,
-        ITERATE,
+        "iterate_keywords",
         lambda events: any(e["probe"] == "fast" and e["event"] == "end" for e in events),
     )
     by_name: dict[str, list[dict]] = {}

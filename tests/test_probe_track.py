@@ -10,7 +10,7 @@ import pytest
 
 import probe
 from collector.pipeline.endpoints import free_tcp_endpoint
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import read_jsonl, run_program, wait_for
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -217,40 +217,10 @@ def test_async_generator_function_counts_items_and_forwards_asend_athrow_aclose(
     assert units(ticks) == 6
 
 
-TRACKED_KINDS = """
-    import asyncio
-    import probe
-
-    @probe.track
-    def gen(n):
-        yield from range(n)
-
-    @probe.track
-    async def co(x):
-        await asyncio.sleep(0)
-        return x
-
-    class Model:
-        @probe.track
-        def step(self, x):
-            return x
-
-    assert sum(gen(50)) == sum(range(50))
-
-    async def main():
-        await asyncio.gather(*(co(i) for i in range(30)))
-
-    asyncio.run(main())
-    m = Model()
-    for i in range(20):
-        m.step(i)
-"""
-
-
 def test_generator_async_and_method_streams_reach_the_collector(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(TRACKED_KINDS, collector.endpoint)
+    result = run_program("tracked_kinds", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     ends = lambda: {e["probe"]: e["n"] for e in read_jsonl(out) if e["event"] == "end"}  # noqa: E731
     assert wait_for(lambda: len(ends()) == 3), read_jsonl(out)

@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import termios
-import textwrap
 import time
 from pathlib import Path
 
@@ -19,42 +18,22 @@ import orjson
 import pytest
 
 from collector.run.output import OutputRelay, fold_carriage_returns
-from tests.conftest import read_jsonl, wait_for
+from tests.helpers import ROOT, probe_environment, program, read_jsonl, wait_for
 
 TIMEOUT = 90.0
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
-WORKLOAD = """
-    import sys, time
-    import probe
-
-    for item in probe.iterate(range(200), "load"):
-        time.sleep(0.001)
-    print("loaded", flush=True)
-    sys.exit(int(sys.argv[1]))
-"""
-
 
 def environment() -> dict[str, str]:
     """The test's environment without hotprobe's variables (the run sets its own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    env = probe_environment(TERM="xterm-256color")
     env.pop("PYTHONUNBUFFERED", None)
-    env["TERM"] = "xterm-256color"
     return env
-
-
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def hotprobe_run(*args: str) -> list[str]:
     """The ``hotprobe run`` command line, with this checkout's code."""
-    return [sys.executable, "-c", HOTPROBE, "run", *args]
-
-
-def script(tmp_path: Path, code: str, name: str = "work.py") -> str:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(code))
-    return str(path)
+    return program("hotprobe_command", "run", *args)
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -84,8 +63,8 @@ def run_end(events: list[dict]) -> dict:
 
 @pytest.mark.parametrize("status", [0, 3])
 def test_exit_status_events_on_stderr_and_the_recorded_run(tmp_path, status):
-    work = script(tmp_path, WORKLOAD)
-    result = run(tmp_path, "--", sys.executable, work, str(status))
+    work = program("run_workload", str(status))
+    result = run(tmp_path, "--", *work)
     assert result.returncode == status, result.stderr.decode()
     assert result.stdout == b"loaded\n"  # off a terminal, the command's output is its own
     events = json_lines(result.stderr)
@@ -94,10 +73,10 @@ def test_exit_status_events_on_stderr_and_the_recorded_run(tmp_path, status):
     assert load[-1]["n"] == 200
     end = run_end(events)
     assert end["info"]["status"] == status and end["info"]["signal"] is None
-    assert end["info"]["argv"] == [sys.executable, work, str(status)]
+    assert end["info"]["argv"] == work
     assert 0 < end["info"]["duration"] < TIMEOUT
     run_id = end["run"]
-    assert re.fullmatch(r"work-\d{8}T\d{6}-[0-9a-f]{6}", run_id), run_id
+    assert re.fullmatch(r"run_workload-\d{8}T\d{6}-[0-9a-f]{6}", run_id), run_id
     assert {e["run"] for e in events} == {run_id}
     path = recorded(tmp_path)
     assert path.name == f"{run_id}.jsonl"
@@ -106,8 +85,7 @@ def test_exit_status_events_on_stderr_and_the_recorded_run(tmp_path, status):
 
 
 def test_a_command_killed_by_a_signal_exits_128_plus_n(tmp_path):
-    work = script(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
-    result = run(tmp_path, "--record", "none", "--", sys.executable, work)
+    result = run(tmp_path, "--record", "none", "--", *program("kill_itself"))
     assert result.returncode == 128 + signal.SIGKILL, result.stderr.decode()
     end = run_end(json_lines(result.stderr))
     assert end["info"]["status"] == 137 and end["info"]["signal"] == "SIGKILL"
@@ -116,14 +94,13 @@ def test_a_command_killed_by_a_signal_exits_128_plus_n(tmp_path):
 
 
 def test_record_file_is_chosen_and_drawn_by_hotprobe_plot(tmp_path):
-    work = script(tmp_path, WORKLOAD)
     record = tmp_path / "runs" / "mine.jsonl"
-    result = run(tmp_path, "--record", str(record), "--", sys.executable, work, "0")
+    result = run(tmp_path, "--record", str(record), "--", *program("run_workload", "0"))
     assert result.returncode == 0, result.stderr.decode()
     run_id = run_end(read_jsonl(record))["run"]
     image = tmp_path / "run.png"
     plot = subprocess.run(
-        [sys.executable, "-c", HOTPROBE, "plot", str(record), "-o", str(image)],
+        program("hotprobe_command", "plot", str(record), "-o", str(image)),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -137,11 +114,10 @@ def test_a_collector_already_on_the_default_port_is_left_alone(tmp_path, start_c
     """``hotprobe run`` takes free ports: a collector on 5556 gets none of its events."""
     out = tmp_path / "default.jsonl"
     other = start_collector("--interval", "0", "--sink", f"file:{out}")
-    work = script(tmp_path, WORKLOAD)
     env = environment()
     env["HOTPROBE_ENDPOINT"] = other.endpoint  # what the user's shell may point at
     result = subprocess.run(
-        hotprobe_run("--record", "none", "--", sys.executable, work, "0"),
+        hotprobe_run("--record", "none", "--", *program("run_workload", "0")),
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -163,22 +139,6 @@ def test_usage_errors(tmp_path):
 
 
 # -- on a terminal -------------------------------------------------------------------------
-
-ORDERED_OUTPUT = """
-    import sys, time
-    import probe
-
-    for i in probe.iterate(range(6), "lines"):
-        print(f"out {i}")
-        print(f"err {i}", file=sys.stderr)
-        time.sleep(0.05)
-    for i in range(5):  # a bar redrawn in place, as tqdm draws it
-        sys.stderr.write(f"\\rbar {i}/4")
-        sys.stderr.flush()
-        time.sleep(0.02)
-    sys.stderr.write("\\n")
-    print("last")
-"""
 
 
 def run_in_terminal(command: list[str], cwd: Path) -> tuple[int, bytes]:
@@ -214,8 +174,7 @@ def run_in_terminal(command: list[str], cwd: Path) -> tuple[int, bytes]:
 
 
 def test_on_a_terminal_output_comes_above_the_live_view_line_by_line_in_order(tmp_path):
-    work = script(tmp_path, ORDERED_OUTPUT)
-    status, output = run_in_terminal(hotprobe_run("--", sys.executable, work), tmp_path)
+    status, output = run_in_terminal(hotprobe_run("--", *program("ordered_output")), tmp_path)
     assert status == 0, output.decode(errors="replace")
     lines = [ANSI.sub(b"", line).strip() for line in output.replace(b"\r", b"\n").splitlines()]
     mine = [line.decode() for line in lines if re.fullmatch(rb"(out|err) \d|bar \d/4|last", line)]
@@ -230,24 +189,6 @@ def test_on_a_terminal_output_comes_above_the_live_view_line_by_line_in_order(tm
 
 # -- Ctrl-C --------------------------------------------------------------------------------
 
-INTERRUPTIBLE = """
-    import signal, sys, time
-    import probe
-
-    received = []
-    signal.signal(signal.SIGINT, lambda *_: received.append(1))
-    for i in probe.iterate(range(10_000), "work"):
-        if received:
-            break
-        if i == 20:
-            print("ready", flush=True)
-        time.sleep(0.005)
-    time.sleep(0.5)  # a second forwarded Ctrl-C would land here
-    print(f"interrupted {len(received)}", flush=True)
-    probe.emit("cleanup", signals=len(received))
-    sys.exit(130)
-"""
-
 
 def start_run(tmp_path: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
@@ -261,8 +202,7 @@ def start_run(tmp_path: Path, *args: str) -> subprocess.Popen:
 
 
 def test_ctrl_c_goes_to_the_command_once_then_everything_is_delivered(tmp_path):
-    work = script(tmp_path, INTERRUPTIBLE)
-    proc = start_run(tmp_path, "--", sys.executable, work)
+    proc = start_run(tmp_path, "--", *program("interruptible"))
     try:
         assert proc.stdout.readline() == b"ready\n"
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
@@ -283,7 +223,6 @@ def test_ctrl_c_goes_to_the_command_once_then_everything_is_delivered(tmp_path):
 def test_a_second_ctrl_c_gives_up_waiting_and_keeps_what_was_delivered(tmp_path):
     """A sink that cannot deliver (a file sink on a FIFO nobody reads: its open blocks)
     holds the end up; the second Ctrl-C ends the wait, the record keeps what it got."""
-    work = script(tmp_path, WORKLOAD)
     fifo = tmp_path / "nobody-reads.fifo"
     os.mkfifo(fifo)
     proc = start_run(
@@ -293,9 +232,7 @@ def test_a_second_ctrl_c_gives_up_waiting_and_keeps_what_was_delivered(tmp_path)
         "--shutdown-timeout",
         "600",
         "--",
-        sys.executable,
-        work,
-        "3",
+        *program("run_workload", "3"),
     )
     try:
         assert proc.stdout.readline() == b"loaded\n"
@@ -365,7 +302,7 @@ def test_the_relay_writes_whole_lines_in_order_and_folds_a_bar_line(monkeypatch)
 
 
 def test_the_readme_snippet_runs_as_pasted(tmp_path):
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## 30 seconds") :]
     code = section[section.index("```python\n") + len("```python\n") :]
     code = code[: code.index("```")]

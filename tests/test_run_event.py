@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import textwrap
 
 from probe._runinfo import new_run_id, parse_labels, script_name
-from tests.conftest import read_jsonl, run_python, wait_for
+from tests.helpers import probe_environment, program, read_jsonl, run_program, wait_for
 
 RUN_ID = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)-(?P<stamp>\d{8}T\d{6})-[0-9a-f]{6}")
-
-PROGRAM = """
-    import multiprocessing, os, subprocess, sys
-    import probe
-
-    def child(_):
-        probe.emit("in-child", pid=os.getpid())
-
-    if __name__ == "__main__":
-        probe.configure(labels={"lr": 0.1, "model": "small"})
-        probe.emit("parent")
-        with multiprocessing.get_context("spawn").Pool(2) as pool:
-            pool.map(child, range(2))
-        subprocess.run([sys.executable, "-c", "import probe; probe.emit('in-subprocess')"])
-"""
 
 
 def git(repository, *args: str) -> str:
@@ -45,19 +28,17 @@ def make_repository(path) -> str:
     return git(path, "rev-parse", "HEAD")
 
 
-def run_script(
-    tmp_path, start_collector, cwd, code: str = PROGRAM, minimum: int = 4, **env: str
+def run_in(
+    tmp_path, start_collector, cwd, name: str = "describe_run", minimum: int = 4, **env: str
 ) -> list[dict]:
+    """Run ``tests/programs/<name>.py --epochs 2`` in ``cwd`` until ``minimum`` events other
+    than ``run`` have arrived; returns every event."""
     out = tmp_path / f"events-{cwd.name}.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    program = cwd / "train.py"
-    program.write_text(textwrap.dedent(code))
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    environment.update(env, HOTPROBE_ENDPOINT=collector.endpoint)
     result = subprocess.run(
-        [sys.executable, str(program), "--epochs", "2"],
+        program(name, "--epochs", "2"),
         cwd=cwd,
-        env=environment,
+        env=probe_environment(collector.endpoint, **env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -72,18 +53,18 @@ def test_the_run_event_says_what_the_run_is_and_children_join_it(tmp_path, start
     repository = tmp_path / "repo"
     commit = make_repository(repository)
     (repository / "tracked.txt").write_text("changed\n")  # dirty
-    events = run_script(tmp_path, start_collector, repository, HOTPROBE_LABELS="seed=7")
+    events = run_in(tmp_path, start_collector, repository, HOTPROBE_LABELS="seed=7")
     [run] = [e for e in events if e["event"] == "run"]  # configure came before any event
     assert run["probe"] == "<run>" and run["n"] == 0 and run["unit"] is None
     info = run["info"]
     assert info["phase"] == "start"
-    assert info["argv"] == [str(repository / "train.py"), "--epochs", "2"]
+    assert info["argv"] == program("describe_run", "--epochs", "2")[1:]
     assert info["cwd"] == str(repository)
     assert info["python"] == ".".join(map(str, sys.version_info[:3]))
     assert info["git"] == {"commit": commit, "branch": "trunk", "dirty": True}
     assert info["labels"] == {"lr": 0.1, "model": "small"}  # configure replaces the variable
     match = RUN_ID.fullmatch(run["run"])
-    assert match and match["name"] == "train", run["run"]
+    assert match and match["name"] == "describe_run", run["run"]
     assert {e["run"] for e in events} == {run["run"]}  # children inherit the run
     names = sorted(e["probe"] for e in events)
     assert names == ["<run>", "in-child", "in-child", "in-subprocess", "parent"]
@@ -95,14 +76,15 @@ def test_a_clean_repository_labels_from_the_environment_and_no_repository(
 ):
     repository = tmp_path / "repo"
     make_repository(repository)
-    code = "import probe\nfor _ in probe.iterate(range(3), 'a'): pass\nprobe.emit('b')\n"
-    events = run_script(tmp_path, start_collector, repository, code, 3, HOTPROBE_LABELS="a=1, b")
+    events = run_in(
+        tmp_path, start_collector, repository, "iterate_and_emit", 3, HOTPROBE_LABELS="a=1, b"
+    )
     [run] = [e for e in events if e["event"] == "run"]
     assert run["info"]["git"]["dirty"] is False
     assert run["info"]["labels"] == {"a": "1", "b": ""}
     elsewhere = tmp_path / "not-a-repo"
     elsewhere.mkdir()
-    events = run_script(tmp_path, start_collector, elsewhere, code, 3)
+    events = run_in(tmp_path, start_collector, elsewhere, "iterate_and_emit", 3)
     [run] = [e for e in events if e["event"] == "run"]
     assert run["info"]["git"] is None and run["info"]["labels"] == {}
 
@@ -110,15 +92,7 @@ def test_a_clean_repository_labels_from_the_environment_and_no_repository(
 def test_labels_set_after_the_first_event_are_sent_again(start_collector, tmp_path):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python(
-        """
-        import probe
-        probe.emit("first")
-        probe.configure(labels={"phase": "two"})
-        probe.emit("second")
-        """,
-        collector.endpoint,
-    )
+    result = run_program("labels_later", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     assert wait_for(lambda: len(read_jsonl(out)) == 4)
     assert collector.stop() == 0
@@ -129,11 +103,11 @@ def test_labels_set_after_the_first_event_are_sent_again(start_collector, tmp_pa
 def test_a_given_run_id_is_joined_without_a_run_event(start_collector, tmp_path):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_python("import probe; probe.emit('x')", collector.endpoint, HOTPROBE_RUN="job-1")
+    result = run_program("iterate_and_emit", endpoint=collector.endpoint, HOTPROBE_RUN="job-1")
     assert result.returncode == 0, result.stderr
-    assert wait_for(lambda: len(read_jsonl(out)) >= 1)
+    assert wait_for(lambda: any(e["probe"] == "b" for e in read_jsonl(out)))
     assert collector.stop() == 0
-    assert [(e["probe"], e["run"]) for e in read_jsonl(out)] == [("x", "job-1")]
+    assert {(e["probe"], e["run"]) for e in read_jsonl(out)} == {("a", "job-1"), ("b", "job-1")}
 
 
 def test_script_names_and_run_ids():

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,46 +14,23 @@ from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.pipeline.monitor import HUNG_UP
 from probe.protocol import read_key_file
-from tests.conftest import read_jsonl, run_python, wait_for
-
-EMIT = """
-    import probe
-    for i in range(20):
-        probe.emit("secure", i=i)
-"""
-
-#: Emits every 10 ms until the file named by argv[1] exists; prints its stats at the end.
-SENDER = """
-import json, os, sys, time
-import probe
-down, up = sys.argv[2:4] if len(sys.argv) > 3 else ("", "")
-i = while_down = 0
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline and not os.path.exists(sys.argv[1]):
-    probe.emit(os.environ.get("NAME", "beat"), i=i)
-    i += 1
-    if down and os.path.exists(down) and not os.path.exists(up):
-        while_down += 1
-    time.sleep(0.01)
-print(json.dumps({"sent": probe.stats()["sent"], "while_down": while_down}))
-"""
-
-HOTPROBE = "import sys; from collector.cli import main; sys.exit(main(sys.argv[1:]))"
+from tests.helpers import (
+    free_port,
+    last_stats,
+    make_keys,
+    probe_environment,
+    program,
+    reachable_host_name,
+    read_jsonl,
+    run_program,
+    wait_for,
+)
 
 
 def hotprobe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-c", HOTPROBE, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd)
-
-
-def make_keys(tmp_path: Path) -> tuple[Path, Path]:
-    """Key pairs for collector, alice and mallory; only alice's public key is allowed."""
-    keys, clients = tmp_path / "keys", tmp_path / "clients"
-    for name in ("collector", "alice", "mallory"):
-        generate(keys, name)
-    clients.mkdir()
-    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
-    return keys, clients
+    return subprocess.run(
+        program("hotprobe_command", *args), capture_output=True, text=True, timeout=60, cwd=cwd
+    )
 
 
 def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args, **kwargs):
@@ -72,13 +45,7 @@ def curve_collector(start_collector, keys: Path, clients: Path, out: Path, *args
 
 def latest_refused(collector) -> int:
     """``refused=`` in the newest stats line (0 until it appears)."""
-    counts = re.findall(r"refused=(\d+)", collector.stderr)
-    return int(counts[-1]) if counts else 0
-
-
-def probe_env(endpoint: str, **variables: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
-    return dict(env, HOTPROBE_ENDPOINT=endpoint, **variables)
+    return last_stats(collector.stderr).counts.get("refused", 0)
 
 
 def keyed(keys: Path, client: str, server: str = "collector") -> dict[str, str]:
@@ -92,7 +59,7 @@ def start_sender(tmp_path: Path, env: dict[str, str], *markers: Path) -> tuple:
     """A probe process emitting until its stop file exists: ``(process, stop_file)``."""
     stop = tmp_path / f"stop-{time.monotonic_ns()}"
     process = subprocess.Popen(
-        [sys.executable, "-c", SENDER, str(stop), *map(str, markers)],
+        program("beat_until_stopped", str(stop), *map(str, markers)),
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -106,17 +73,6 @@ def finish(sender: tuple) -> dict:
     output = process.communicate(timeout=30)[0]
     assert process.returncode == 0
     return json.loads(output)
-
-
-def reachable_host_name() -> tuple[str, dict[str, str]]:
-    """This machine's host name, as a cluster node would name the collector's; a name that
-    does not resolve falls back to ``localhost`` with the fan-in socket forced."""
-    name = socket.gethostname()
-    try:
-        socket.gethostbyname(name)
-    except OSError:
-        return "localhost", {"HOTPROBE_SOCKET": "push"}
-    return name, {}
 
 
 def test_generated_keys_are_owner_only(tmp_path):
@@ -223,7 +179,7 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     collector = curve_collector(start_collector, keys, clients, out, "--stats-interval", "0.2")
     assert "with CURVE, 1 client keys in" in collector.stderr
-    allowed = run_python(EMIT, collector.endpoint, **keyed(keys, "alice"))
+    allowed = run_program("emit_twenty", endpoint=collector.endpoint, **keyed(keys, "alice"))
     assert allowed.returncode == 0, allowed.stderr
     assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
 
@@ -233,15 +189,14 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
         (["CURVE is used on one side only", HUNG_UP], {}),  # whichever side sees it first
     ]
     for lines, variables in refusals:
-        env = probe_env(collector.endpoint, NAME="intruder", **variables)
+        env = probe_environment(collector.endpoint, NAME="intruder", **variables)
         sender = start_sender(tmp_path, env)
         said = lambda lines=lines: any(line in collector.stderr for line in lines)  # noqa: E731
         assert wait_for(said), collector.stderr
         finish(sender)
-    time.sleep(0.5)  # the last stats line has every refusal so far
+    assert wait_for(lambda: latest_refused(collector) >= 3), collector.stderr
     so_far = latest_refused(collector)
-    assert so_far >= 3, collector.stderr
-    again = start_sender(tmp_path, probe_env(collector.endpoint, **keyed(keys, "mallory")))
+    again = start_sender(tmp_path, probe_environment(collector.endpoint, **keyed(keys, "mallory")))
     assert wait_for(lambda: latest_refused(collector) > so_far), collector.stderr
     finish(again)
     assert collector.stop() == 0
@@ -264,8 +219,10 @@ def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_col
 
     def attempt(client: str, name: str) -> bool:
         """Did a fresh process with ``client``'s keys get its 20 events in?"""
-        code = EMIT.replace('"secure"', f'"{name}"')
-        assert run_python(code, collector.endpoint, **keyed(keys, client)).returncode == 0
+        emitted = run_program(
+            "emit_twenty", name, endpoint=collector.endpoint, **keyed(keys, client)
+        )
+        assert emitted.returncode == 0, emitted.stderr
         arrived = lambda: sum(e["probe"] == name for e in read_jsonl(out)) == 20  # noqa: E731
         return wait_for(arrived, timeout=3)
 
@@ -281,7 +238,7 @@ def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_col
 
 
 def test_wide_bind_without_keys_warns(tmp_path, start_collector):
-    port = free_tcp_endpoint().rpartition(":")[2]
+    port = free_port()
     collector = start_collector(
         "--sink", f"file:{tmp_path / 'e.jsonl'}", endpoint=f"tcp://0.0.0.0:{port}"
     )
@@ -294,11 +251,11 @@ def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, sta
     collector by itself, and its loop keeps going while there is none."""
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
-    port = int(free_tcp_endpoint().rpartition(":")[2])
+    port = free_port()
     bind = f"tcp://0.0.0.0:{port}"
     first = curve_collector(start_collector, keys, clients, out, endpoint=bind)
     host, extra = reachable_host_name()
-    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"))
+    env = probe_environment(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"))
     down, up = tmp_path / "down", tmp_path / "up"
     sender = start_sender(tmp_path, env, down, up)
     try:
@@ -319,28 +276,22 @@ def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, sta
     assert report["while_down"] >= 10  # the loop went on: no send waited for the collector
 
 
-RANK = """
-import os, probe
-for step in probe.iterate(range(50), "rank"):
-    probe.emit("rank-step", rank=int(os.environ["RANK"]), step=step)
-print(probe.stats()["socket"])
-"""
-
-
 def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_collector):
     """The cluster case: a collector bound to every interface with CURVE, and several ranks
     pointed at its host name, which use the fan-in socket since it is not a loopback name."""
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"
-    port = int(free_tcp_endpoint().rpartition(":")[2])
+    port = free_port()
     collector = curve_collector(
         start_collector, keys, clients, out, endpoint=f"tcp://0.0.0.0:{port}"
     )
     host, extra = reachable_host_name()
-    env = probe_env(f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"), HOTPROBE_RUN="j42")
+    env = probe_environment(
+        f"tcp://{host}:{port}", **extra, **keyed(keys, "alice"), HOTPROBE_RUN="j42"
+    )
     ranks = [
         subprocess.Popen(
-            [sys.executable, "-c", RANK],
+            program("rank"),
             env=dict(env, RANK=str(rank)),
             stdout=subprocess.PIPE,
             text=True,
@@ -364,33 +315,9 @@ def test_ranks_on_other_hosts_report_through_fan_in_with_curve(tmp_path, start_c
 
 def test_unusable_keys_never_raise_into_a_send_and_configure_says_why(tmp_path):
     keys, _ = make_keys(tmp_path)
-    code = """
-        import logging, os
-        import probe
-        logging.basicConfig(level=logging.WARNING)
-        for i in range(5):
-            probe.emit("step", i=i)  # HOTPROBE_CLIENT_KEY names a missing file: never raises
-        assert probe.stats()["sent"] == 0 and probe.stats()["dropped"] == 5, probe.stats()
-        keys = os.environ["KEYS"]
-        for server, client, message in [
-            (keys + "/collector.key", keys + "/missing.key_secret", "no such key file"),
-            (keys + "/collector.key", keys + "/alice.key", "holds no secret key"),
-            ("not-a-key", None, "no such key file"),
-            ("~" * 40, None, "neither 40 z85 characters nor a key file"),
-            ("#" * 40, None, "neither 40 z85 characters nor a key file"),
-        ]:
-            try:
-                probe.configure(server_key=server, client_key=client)
-            except ValueError as exc:
-                assert message in str(exc), exc
-            else:
-                raise AssertionError(f"no error for {server}, {client}")
-        probe.configure(server_key=keys + "/collector.key", client_key=keys + "/alice.key_secret")
-        print("ok")
-    """
-    result = run_python(
-        code,
-        free_tcp_endpoint(),
+    result = run_program(
+        "unusable_keys",
+        endpoint=free_tcp_endpoint(),
         HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
         HOTPROBE_CLIENT_KEY=str(keys / "missing.key_secret"),
         KEYS=str(keys),

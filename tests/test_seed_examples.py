@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT, read_jsonl, wait_for
+from tests.helpers import ROOT, read_jsonl, wait_for
 
 EXAMPLES = ROOT / "examples"
 

@@ -10,7 +10,7 @@ import pytest
 from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
 from collector.pipeline.spool import Spool
 from collector.sinks import Sink, SinkSpec
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 class RecordingSink(Sink):

@@ -6,7 +6,7 @@ import pytest
 
 from collector.sinks import SinkSpec
 from plugins.file import FileSink
-from tests.conftest import read_jsonl
+from tests.helpers import read_jsonl
 
 
 def sink_for(text: str) -> FileSink:

@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
-import textwrap
+import shutil
 import time
 
-from tests.conftest import read_jsonl, wait_for
 from tests.event_sender import make_events, send
-
-PLUGIN = '''
-    """Test sinks: one raising on every write, one sleeping 5 s per batch."""
-    import time
-
-    from collector import Sink, hookimpl
-
-
-    class FailingSink(Sink):
-        def write(self, events):
-            raise RuntimeError("this sink always fails")
-
-
-    class SleepySink(Sink):
-        def write(self, events):
-            time.sleep(5)
-            with open(self.spec.target, "a") as done:
-                done.write(f"{len(events)}\\n")
-
-
-    @hookimpl
-    def register_sinks(register):
-        register("failing", FailingSink, description="raises on every write")
-        register("sleepy", SleepySink, description="sleeps 5 s per batch")
-'''
+from tests.helpers import SINK_PLUGINS, last_stats, read_jsonl, wait_for
 
 
 def install_test_sinks(directory, monkeypatch) -> None:
     """The plugin as an installed distribution would be: a module and its entry point."""
     directory.mkdir()
-    (directory / "hotprobe_test_sinks.py").write_text(textwrap.dedent(PLUGIN))
+    shutil.copy(SINK_PLUGINS / "hotprobe_test_sinks.py", directory)
     info = directory / "hotprobe_test_sinks-1.0.dist-info"
     info.mkdir()
     metadata = "Metadata-Version: 2.1\nName: hotprobe-test-sinks\nVersion: 1.0\n"
@@ -47,12 +21,6 @@ def install_test_sinks(directory, monkeypatch) -> None:
     (info / "entry_points.txt").write_text("[hotprobe]\ntest_sinks = hotprobe_test_sinks\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(directory), os.environ["PYTHONPATH"]]))
     monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
-
-
-def sink_stats(stderr: str, scheme: str) -> dict[str, int]:
-    line = [line for line in stderr.splitlines() if "stats:" in line][-1]
-    part = line.partition(f"sink[{scheme}")[2].partition(" sink[")[0]
-    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", part)}
 
 
 def test_failing_and_slow_sinks_do_not_delay_a_file_sink(tmp_path, monkeypatch, start_collector):
@@ -74,7 +42,7 @@ def test_failing_and_slow_sinks_do_not_delay_a_file_sink(tmp_path, monkeypatch, 
     assert time.monotonic() - started < 4 + 3  # the shutdown bound, plus process exit
     assert [e["seq"] for e in read_jsonl(out)] == list(range(400))
     assert "this sink always fails" in collector.stderr
-    failing = sink_stats(collector.stderr, "failing")
-    sleepy = sink_stats(collector.stderr, "sleepy")
+    failing = last_stats(collector.stderr).sink("failing")
+    sleepy = last_stats(collector.stderr).sink("sleepy")
     assert failing["in_spool"] == 400 and failing["lost"] == 0 and failing["retried"] > 0
     assert sleepy["written"] + sleepy["in_spool"] >= 400 and sleepy["lost"] == 0

@@ -17,6 +17,8 @@ _fromisoformat = datetime.fromisoformat
 _timestamp_field = operator.itemgetter("timestamp")
 _tzinfo = operator.attrgetter("tzinfo")
 _posix = datetime.timestamp
+_utc_suffix = operator.methodcaller("endswith", "+00:00")
+_separator = operator.itemgetter(10)
 
 
 class Batch:
@@ -44,8 +46,9 @@ def decode_batch(raws: list[bytes], arrival: float) -> Batch:
         values = None
     else:
         try:
-            moments = list(map(_fromisoformat, map(_timestamp_field, values)))
-            if None not in map(_tzinfo, moments):
+            stamps = list(map(_timestamp_field, values))
+            moments = list(map(_fromisoformat, stamps))
+            if None not in map(_tzinfo, moments) and _all_canonical(stamps):
                 batch.fields = values
                 batch.times = list(map(_posix, moments))
                 return batch
@@ -68,8 +71,9 @@ def decode(raw: bytes, arrival: float) -> Event | Rejected:
     """Decode one message received at ``arrival`` (POSIX seconds).
 
     A JSON object keeps its fields; a missing (or null) ``timestamp`` becomes the arrival
-    time, and a timestamp that is not ISO 8601 with an offset is rewritten to that form
-    (naive times are taken as UTC; the original is kept in ``timestamp_raw``). Any other JSON
+    time, and a timestamp in any other form than the probe's (ISO 8601 in UTC with
+    microseconds and ``+00:00``) is rewritten to it (naive times are taken as UTC; the
+    original is kept in ``timestamp_raw``). Any other JSON
     value, or text that is not JSON, becomes ``{"timestamp": <arrival>, "message": <value>}``.
     Invalid UTF-8 and unreadable timestamps are rejected with the reason.
     """
@@ -90,22 +94,33 @@ def _from_value(value: Any, raw: bytes, arrival: float) -> Event | Rejected:
     if stamp is None:
         value["timestamp"] = _iso(arrival)
         return Event(value, arrival)
-    if stamp.__class__ is str:
+    if stamp.__class__ is str and _all_canonical((stamp,)):
         try:
-            moment = _fromisoformat(stamp)
+            return Event(value, _fromisoformat(stamp).timestamp())
         except ValueError:
             pass
-        else:
-            if moment.tzinfo is not None:
-                return Event(value, moment.timestamp())
     try:
         moment = parse_timestamp(stamp)  # naive times are read as UTC
-        time = moment.timestamp()
-    except (BadTimestamp, OverflowError, ValueError, OSError) as exc:
+    except BadTimestamp as exc:
         return Rejected(str(exc), raw)
+    try:
+        moment = moment.astimezone(_UTC)
+        time = moment.timestamp()
+    except (OverflowError, ValueError, OSError) as exc:
+        return Rejected(f"timestamp {stamp!r} out of range in UTC: {exc}", raw)
     value["timestamp_raw"] = stamp
     value["timestamp"] = isoformat(moment)
     return Event(value, time)
+
+
+def _all_canonical(stamps: list[str] | tuple[str]) -> bool:
+    """True if every stamp has the one form the collector writes out (the probe's):
+    ``2026-11-27T23:59:59.123456+00:00``, 32 characters. C-level loops only."""
+    return (
+        set(map(len, stamps)) == {32}
+        and set(map(_separator, stamps)) == {"T"}
+        and all(map(_utc_suffix, stamps))
+    )
 
 
 def _iso(moment: float) -> str:

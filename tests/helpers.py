@@ -1,0 +1,191 @@
+"""What the tests share: paths, polling, a collector process, the environment probe programs
+run in, CURVE keys, free ports, and the stats line parsed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import orjson
+
+from collector.curve.keygen import generate
+from collector.pipeline.endpoints import free_tcp_endpoint
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+PROGRAMS = TESTS / "programs"  # the probe programs tests run in subprocesses
+SINK_PLUGINS = TESTS / "sink_plugins"  # plugin modules tests install as distributions
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0
+
+T = TypeVar("T")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every complete JSON line of ``path`` (none if it does not exist yet); a last line still
+    being written (no newline yet) is left for the next read."""
+    if not path.exists():
+        return []
+    complete = path.read_bytes().rpartition(b"\n")[0]
+    return [orjson.loads(line) for line in complete.splitlines() if line.strip()]
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 15.0, interval: float = 0.05) -> T:
+    """Poll ``predicate`` until it is true or ``timeout`` passes; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    """A loopback TCP port that is free now."""
+    return int(free_tcp_endpoint().rpartition(":")[2])
+
+
+def make_keys(tmp_path: Path) -> tuple[Path, Path]:
+    """Key pairs for collector, alice and mallory; only alice's public key is allowed."""
+    keys, clients = tmp_path / "keys", tmp_path / "clients"
+    for name in ("collector", "alice", "mallory"):
+        generate(keys, name)
+    clients.mkdir()
+    (clients / "alice.key").write_bytes((keys / "alice.key").read_bytes())
+    return keys, clients
+
+
+def reachable_host_name() -> tuple[str, dict[str, str]]:
+    """This machine's host name, as a cluster node would name the collector's; a name that
+    does not resolve falls back to ``localhost`` with the fan-in socket forced."""
+    name = socket.gethostname()
+    try:
+        socket.gethostbyname(name)
+    except OSError:
+        return "localhost", {"HOTPROBE_SOCKET": "push"}
+    return name, {}
+
+
+def probe_environment(endpoint: str | None = None, **variables: str) -> dict[str, str]:
+    """This process's environment without any ``HOTPROBE_*`` setting (so a program starts from
+    the defaults), then ``HOTPROBE_ENDPOINT=endpoint`` when given, then ``variables``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    if endpoint is not None:
+        environment["HOTPROBE_ENDPOINT"] = endpoint
+    environment.update(variables)
+    return environment
+
+
+def program(name: str, *args: str) -> list[str]:
+    """The command that runs ``tests/programs/<name>.py`` with ``args``."""
+    return [sys.executable, str(PROGRAMS / f"{name}.py"), *args]
+
+
+def run_program(
+    name: str, *args: str, endpoint: str | None = None, timeout: float = 60.0, **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``tests/programs/<name>.py`` to its end with the probe pointed at ``endpoint``."""
+    return subprocess.run(
+        program(name, *args),
+        env=probe_environment(endpoint, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+@dataclass
+class Stats:
+    """One ``stats:`` line of a collector: the receive side's counts and each sink's."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    sinks: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def sink(self, scheme: str) -> dict[str, int]:
+        """The counts of the sink whose spec is ``scheme`` or starts with ``scheme:`` (empty
+        before the first stats line)."""
+        found = [
+            counts
+            for name, counts in self.sinks.items()
+            if name == scheme or name.startswith(f"{scheme}:")
+        ]
+        assert len(found) <= 1, f"more than one {scheme} sink: {list(self.sinks)}"
+        return found[0] if found else {}
+
+
+def _counts(text: str) -> dict[str, int]:
+    pairs = (word.partition("=") for word in text.split())
+    return {key: int(value) for key, _, value in pairs if value.isdigit()}
+
+
+def parse_stats(line: str) -> Stats:
+    """``stats: received=3 kept=3 ... sink[file:x] written=3 ...`` as a ``Stats``."""
+    receive_side, *sinks = line.partition("stats: ")[2].split(" sink[")
+    receive_side = receive_side.removeprefix("sink[")  # a line with no receive counts
+    stats = Stats(_counts(receive_side))
+    for sink in sinks:
+        name, _, counts = sink.partition("] ")
+        stats.sinks[name] = _counts(counts)
+    return stats
+
+
+def last_stats(stderr: str) -> Stats:
+    """The newest stats line in a collector's ``stderr`` (empty counts before the first)."""
+    lines = [line for line in stderr.splitlines() if "stats: " in line]
+    return parse_stats(lines[-1]) if lines else Stats()
+
+
+class CollectorProcess:
+    """``python -m collector`` in a subprocess, stderr captured to a file."""
+
+    def __init__(self, tmp_path: Path, args: list[str], endpoint: str | None = None) -> None:
+        self.endpoint = endpoint or free_tcp_endpoint()
+        self.stderr_path = tmp_path / f"collector-{os.getpid()}-{time.monotonic_ns()}.err"
+        self.args = args
+        self.cwd = tmp_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> CollectorProcess:
+        cmd = [sys.executable, "-m", "collector", "--bind", self.endpoint, *self.args]
+        self.proc = subprocess.Popen(
+            cmd, cwd=self.cwd, stdout=subprocess.PIPE, stderr=self.stderr_path.open("wb")
+        )
+        if not wait_for(
+            lambda: "listening on" in self.stderr or self.proc.poll() is not None, START_TIMEOUT
+        ):
+            self.proc.kill()
+            raise AssertionError(f"collector did not start:\n{self.stderr}")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"collector exited {self.proc.returncode}:\n{self.stderr}")
+        return self
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Signal the collector and wait for it; returns the exit status."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.communicate(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError(f"collector did not stop on {sig!r}:\n{self.stderr}") from None
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
