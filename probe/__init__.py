@@ -34,11 +34,14 @@ __all__ = ["Progress", "configure", "emit", "iterate", "progress", "stats", "tra
 _marks: dict[str, Stream] = {}
 
 
-def progress(name: str | None = None, total: int | float | None = None, **fields: Any) -> Progress:
+def progress(
+    name: str | None = None, total: int | float | None = None, *, unit: str = "it", **fields: Any
+) -> Progress:
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
-    on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
+    on a normal exit, ``error`` (and the exception re-raised) when the block raises.
+    ``unit`` names what is counted (tqdm's ``unit``); ``fields`` travel in ``data``."""
     kind = Progress if _settings.settings.enabled else DisabledProgress
-    return kind(name or caller_name(), total, fields)
+    return kind(name or caller_name(), total, fields, unit)
 
 
 def emit(name: str, **fields: Any) -> None:

@@ -63,7 +63,8 @@ def test_iterate_takes_tqdm_keywords_with_their_meaning_or_refuses_them(start_co
     by_name: dict[str, list[dict]] = {}
     for event in events:
         by_name.setdefault(event["probe"], []).append(event)
-    assert set(by_name) == {"<run>", "load", "slow", "fast"}  # disable=True sent nothing
+    assert set(by_name) == {"<run>", "load", "slow", "fast", "bytes"}  # disable=True: nothing
+    assert {e["unit"] for e in by_name["bytes"]} == {"B"} and "data" not in by_name["bytes"][0]
     load = by_name["load"]
     assert [e["unit"] for e in load] == ["batch", "batch"] and load[-1]["n"] == 5
     assert "data" not in load[0]  # desc and unit are not data

@@ -1,5 +1,6 @@
 """probe.iterate with tqdm's keywords: desc and unit, disable, mininterval against the
-default, and the refused ones (their TypeError messages printed as JSON)."""
+default, and the refused ones (their TypeError messages printed as JSON); probe.progress's
+unit."""
 
 import json
 import time
@@ -14,6 +15,8 @@ for _ in probe.iterate(range(400), desc="slow", mininterval=0.5):
     time.sleep(0.0025)
 for _ in probe.iterate(range(400), desc="fast"):
     time.sleep(0.0025)
+with probe.progress("bytes", total=10, unit="B") as bar:
+    bar.update(10)
 errors = []
 for name, keywords in ((None, {"leave": False}), (None, {"position": 1}), (None, {"ncols": 80})):
     try:
