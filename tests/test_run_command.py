@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from collector.run.output import OutputRelay, fold_carriage_returns
-from tests.helpers import ROOT, probe_environment, program, read_jsonl, wait_for
+from tests.helpers import ROOT, free_port, probe_environment, program, read_jsonl, wait_for
 
 TIMEOUT = 90.0
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -36,11 +36,12 @@ def hotprobe_run(*args: str) -> list[str]:
     return program("hotprobe_command", "run", *args)
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """``hotprobe run ARGS`` in ``tmp_path`` to its end (its temporary files there too)."""
     return subprocess.run(
         hotprobe_run(*args),
         cwd=tmp_path,
-        env=environment(),
+        env={**environment(), "TMPDIR": str(tmp_path), **env},
         capture_output=True,
         timeout=TIMEOUT,
     )
@@ -315,3 +316,14 @@ def test_the_readme_snippet_runs_as_pasted(tmp_path):
     marks = [e["data"] for e in read_jsonl(recorded(tmp_path)) if e["event"] == "mark"]
     assert marks == [{"loss": 0.12}]
     assert recorded(tmp_path).name.startswith("simulate-")
+
+
+def test_events_a_sink_could_not_deliver_are_spooled_and_the_place_named(tmp_path):
+    away = f"mongodb://127.0.0.1:{free_port()}/db?serverSelectionTimeoutMS=300"
+    result = run(tmp_path, "--record", "none", "--sink", away, "--", *program("run_workload", "0"))
+    assert result.returncode == 0, result.stderr.decode()
+    [line] = [line for line in result.stderr.decode().splitlines() if " wait in " in line]
+    waiting, directory = re.search(r"(\d+) events for .* wait in (\S+)", line).groups()
+    assert int(waiting) >= 3  # the run's start and end, the stream's start and end at least
+    assert Path(directory).is_relative_to(tmp_path) and any(Path(directory).iterdir())
+    assert f"--spool-dir {Path(directory).parent}" in line

@@ -262,6 +262,16 @@ class _Run:
         if self._collector_status and self._collector_status[0] != 0:
             message += " (some events were not delivered: see the stats line)"
         print(f"hotprobe: {message}", file=sys.stderr, flush=True)
+        for runner in self.collector.runners:
+            waiting = runner.counters.in_spool
+            if waiting:
+                print(
+                    f"hotprobe: {waiting} events for {runner.name} wait in {runner.spool.directory}"
+                    f" (a collector with --spool-dir {self.config.spool_dir} and that --sink "
+                    "delivers them)",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def _give_up(self, status: int) -> int:
         """Stop waiting for the sinks: what they delivered stays, the rest is lost."""
