@@ -38,6 +38,11 @@ def read_jsonl(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in complete.splitlines() if line.strip()]
 
 
+def stream_events(path: Path) -> list[dict]:
+    """``read_jsonl(path)`` without the ``run`` events that describe runs: the streams' own."""
+    return [event for event in read_jsonl(path) if event.get("event") != "run"]
+
+
 def wait_for(predicate: Callable[[], T], timeout: float = 15.0, interval: float = 0.05) -> T:
     """Poll ``predicate`` until it is true or ``timeout`` passes; returns its last value."""
     deadline = time.monotonic() + timeout
