@@ -131,10 +131,24 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         f"(default ./{DEFAULT_DEAD_LETTER})",
     )
     collect.add_argument(
+        "--dead-letter-max-bytes",
+        type=_option_type("dead-letter-max-bytes"),
+        metavar="BYTES",
+        help="rotate the dead-letter file before it would pass this size (default 64MiB)",
+    )
+    collect.add_argument(
+        "--dead-letter-backups",
+        type=_option_type("dead-letter-backups"),
+        metavar="N",
+        help="rotated dead-letter files kept as PATH.1 ... PATH.N; older records are "
+        "removed and counted (default 1)",
+    )
+    collect.add_argument(
         "--max-message-size",
         type=_option_type("max-message-size"),
         metavar="BYTES",
-        help="larger messages are dropped and their sender disconnected (default 1MiB)",
+        help="larger messages are rejected and counted as oversized; over twice this, "
+        "ZeroMQ drops them and disconnects the sender (default 1MiB)",
     )
     collect.add_argument(
         "--stats-interval",
