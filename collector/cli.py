@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_module.add_arguments(run)
     _add_collect_options(run)
+    run_module.explain_defaults(run)
 
     demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
     demo.add_argument(
