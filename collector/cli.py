@@ -1,4 +1,5 @@
-"""The ``hotprobe`` command: ``collect``, ``run``, ``demo``, ``plot``, ``sinks`` and ``keys``."""
+"""The ``hotprobe`` command: ``collect``, ``run``, ``demo``, ``runs``, ``show``, ``plot``,
+``sinks`` and ``keys``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
+from collector.history import commands as history
+from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
+from collector.redact import redacted_text
+from collector.shadowing import ShadowedPackage
 from collector.sinks import SinkSpec
+from collector.text import inert
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
     )
+    history.add_runs_arguments(commands.add_parser("runs", help="list recorded runs, newest first"))
+    history.add_show_arguments(commands.add_parser("show", help="a recorded run's streams"))
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     sinks = commands.add_parser(
         "sinks", help="list the sink schemes, the plugins they come from and their options"
@@ -232,15 +240,13 @@ def default_sink() -> str:
 
 
 def _setup_logging(quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="hotprobe: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter("hotprobe: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler])
 
 
 def _usage_error(message: str) -> int:
-    print(f"hotprobe collect: error: {message}", file=sys.stderr)
+    print(f"hotprobe collect: error: {inert(redacted_text(message))}", file=sys.stderr)
     return 2
 
 
@@ -334,6 +340,14 @@ def run_sinks(as_json: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ShadowedPackage as exc:
+        print(f"hotprobe: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "collect":
         return run_collect(args)
     if args.command == "run":
@@ -347,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
     if args.command == "plot":
         return plot.run(args)
+    if args.command == "runs":
+        return history.runs(args)
+    if args.command == "show":
+        return history.show(args)
     if args.command == "keys":
         return run_keys(args)
     return run_sinks(args.json)

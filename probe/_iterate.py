@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from probe._settings import settings
+from probe import _settings
 from probe._stream import Stream
 
 T = TypeVar("T")
@@ -94,7 +94,7 @@ def iterate(
         )
     if desc is not None and name is not None:
         raise TypeError("probe.iterate() takes a name or desc, not both")
-    if not settings.enabled or disable:
+    if not _settings.settings.enabled or disable:
         return iterable
     if total is None:
         try:
@@ -103,7 +103,7 @@ def iterate(
             total = None
     stream = Stream(name or desc or caller_name(), total, fields, unit, mininterval)
     counted = _counted(iterable, stream)
-    stream.owner = weakref.ref(counted)  # so that an exit can end it with its exact count
+    stream._owner = weakref.ref(counted)  # so that an exit can end it with its exact count
     return counted
 
 

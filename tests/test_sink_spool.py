@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from collector.pipeline.spool import Spool, SpoolUnavailable, redacted, spool_directory
+from collector.pipeline.spool import Spool, SpoolUnavailable, spool_directory
+from collector.redact import redacted
 from tests.helpers import fill
 
 

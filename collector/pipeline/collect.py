@@ -18,8 +18,9 @@ from collector.pipeline.event import Rejected
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver, take_oversized
-from collector.pipeline.spool import Spool, redacted, spool_directory
+from collector.pipeline.spool import Spool, spool_directory
 from collector.pipeline.stats import Counters, stats_line
+from collector.redact import redacted
 from collector.registry import BrokenSinkFactory, Registry
 from probe.protocol import fan_in_endpoint, is_loopback
 

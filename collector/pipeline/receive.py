@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import zmq
@@ -13,6 +14,9 @@ log = logging.getLogger("collector")
 
 PAIR = "pair"
 FAN_IN = "fan-in"
+#: Sent to the PAIR peer after each batch read from it: the probe's proof that its PAIR
+#: connection is the one this socket reads (libzmq ignores a second peer without a word).
+ANSWER = b"ok"
 
 
 #: libzmq refuses messages over this many times ``max_message_size`` without reading them,
@@ -46,7 +50,7 @@ def take_oversized(raws: list[bytes], max_message_size: int) -> list[Rejected]:
 
 class Receiver:
     """Owns the collector's sockets. ``receive_batch`` returns raw messages without blocking
-    longer than its timeout.
+    longer than its timeout. After reading from a PAIR socket it answers its peer once.
 
     Messages over ``max_message_size`` are returned too, for the collector to reject and
     count (``take_oversized``); ``MAXMSGSIZE`` is set on every socket to
@@ -68,6 +72,7 @@ class Receiver:
             curve.start(self.context)
         self.poller = zmq.Poller()
         self.sockets: list[zmq.Socket] = []
+        self._pair_sockets: set[zmq.Socket] = set()
         self.endpoints: list[tuple[str, str]] = []
         for kind, endpoints in ((zmq.PAIR, pair_endpoints), (zmq.PULL, fan_in_endpoints)):
             for endpoint in endpoints:
@@ -89,6 +94,8 @@ class Receiver:
                         "(endpoints look like tcp://127.0.0.1:5556 or ipc:///tmp/hotprobe)"
                     ) from None
                 self.sockets.append(sock)
+                if kind == zmq.PAIR:
+                    self._pair_sockets.add(sock)
                 self.endpoints.append((PAIR if kind == zmq.PAIR else FAN_IN, endpoint))
                 self.poller.register(sock, zmq.POLLIN)
 
@@ -103,6 +110,9 @@ class Receiver:
                     append(recv(noblock))
             except zmq.Again:
                 pass
+            if sock in self._pair_sockets:
+                with contextlib.suppress(zmq.ZMQError):  # a peer that never reads is full
+                    sock.send(ANSWER, noblock)
         return batch
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from collector.appendfile import TornTail, append_whole, truncate_to
+from collector.redact import redacted
 
 log = logging.getLogger("collector")
 
@@ -35,23 +36,17 @@ _SUFFIX = ".spool"
 _CURSOR_SIZE = 64
 _FIRST_ID = 10**12  # room below for batches put back in front of the queue
 _USERINFO = re.compile(r"//[^/@]*@")
-_PASSWORD = re.compile(r"//([^/@:]*):[^/@]*@")
 
 
 class SpoolUnavailable(ValueError):
     """The spool directory cannot be used: in use by another collector, or not writable."""
 
 
-def redacted(sink_text: str) -> str:
-    """A sink spec fit for logs: a password in a connection string becomes ``***``."""
-    return _PASSWORD.sub(r"//\1:***@", sink_text)
-
-
 def spool_directory(root: str | os.PathLike[str], sink_text: str) -> Path:
     """The stable directory for a sink spec: a readable stem plus a hash of the whole spec
-    (credentials in a connection string never appear in the name)."""
+    (the name is made from the ``redacted`` spec, less its user name and options)."""
     digest = hashlib.sha256(sink_text.encode()).hexdigest()[:12]
-    readable = _USERINFO.sub("//", sink_text.partition("?")[0])
+    readable = _USERINFO.sub("//", redacted(sink_text).partition("?")[0])
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", readable).strip("_.")[:48] or "sink"
     return Path(root) / f"{stem}-{digest}"
 

@@ -7,6 +7,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from collector.format import format_count, format_duration, format_rate
+from collector.text import rich_text
 from plugins.live.board import (
     DONE,
     FAILED,
@@ -63,7 +65,7 @@ def _run_line(run: RunRow) -> Text:
     parts = [f"run {run.run}"]
     if run.ended:
         how = f"signal {run.signal}" if run.signal else f"exit {run.status}"
-        parts.append(f"{how} after {_duration(run.duration)}")
+        parts.append(f"{how} after {format_duration(run.duration)}")
     if run.argv:
         parts.append(" ".join(run.argv))
     if run.git and run.git.get("commit"):
@@ -72,28 +74,37 @@ def _run_line(run: RunRow) -> Text:
     if run.labels:
         parts.append(" ".join(f"{key}={value}" for key, value in run.labels.items()))
     failed = run.ended and (run.signal or run.status not in (0, None))
-    return Text(" · ".join(parts), style="red" if failed else "dim", **_ONE_LINE)
+    return rich_text(" · ".join(parts), "red" if failed else "dim", **_ONE_LINE)
 
 
 def _cells(row: StreamRow, status: str, now: float) -> list[RenderableType]:
+    """One row; every text that came in an event is inert (``rich_text``)."""
     style = _STATUS_STYLE.get(status, "")
-    note = Text(row.data_text, style="dim", **_ONE_LINE)
+    note = rich_text(row.data_text, "dim", **_ONE_LINE)
     if status == FAILED:
-        note = Text(row.error, style="red", **_ONE_LINE)
+        note = rich_text(row.error, "red", **_ONE_LINE)
     elif row.errors:
         plural = "s" if row.errors > 1 else ""
-        note = Text(f"{row.errors} error{plural}: {row.error}", "red", **_ONE_LINE)
+        note = rich_text(f"{row.errors} error{plural}: {row.error}", "red", **_ONE_LINE)
     return [
-        Text(row.probe, **_ONE_LINE),
-        row.where,
-        _count(row.n) if row.total is None else f"{_count(row.n)}/{_count(row.total)}",
+        rich_text(row.probe, **_ONE_LINE),
+        rich_text(row.where),
+        format_count(row.n)
+        if row.total is None
+        else f"{format_count(row.n)}/{format_count(row.total)}",
         _bar(row, status),
-        _rate(row.rate),
-        _duration(row.eta if status == RUNNING else None),
-        f"{_duration(max(0.0, now - row.last_seen))} ago",
+        format_rate(row.rate),
+        format_duration(row.eta if status == RUNNING else None),
+        f"{format_duration(max(0.0, now - row.last_seen))} ago",
         Text(status, style=style),
         note,
     ]
+
+
+def _progress(row: StreamRow) -> str:
+    if row.total is None:
+        return format_count(row.n)
+    return f"{format_count(row.n)}/{format_count(row.total)}"
 
 
 def _bar(row: StreamRow, status: str) -> RenderableType:
@@ -111,28 +122,3 @@ def _bar(row: StreamRow, status: str) -> RenderableType:
 def _tally(counts: dict[str, int]) -> str:
     ordered = [s for s in _ORDER if s in counts] + sorted(set(counts) - set(_ORDER))
     return ", ".join(f"{counts[status]} {status}" for status in ordered)
-
-
-def _count(value: float) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
-
-
-def _rate(rate: float | None) -> str:
-    if rate is None:
-        return "-"
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if rate >= limit:
-            return f"{rate / limit:.1f}{suffix}/s"
-    return f"{rate:.1f}/s"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
