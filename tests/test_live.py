@@ -141,7 +141,7 @@ def test_runs_are_described_above_the_rows_not_as_rows(clock: Clock) -> None:
     sink = make_sink(clock)
     start = {
         "phase": "start",
-        "argv": ["train.py", "--lr", "0.1"],
+        "argv": ["train.py", "--lr", "\x1b[31m0.1"],
         "git": {"commit": "0123456789abcdef", "branch": "main", "dirty": True},
         "labels": {"model": "small"},
     }
@@ -153,7 +153,8 @@ def test_runs_are_described_above_the_rows_not_as_rows(clock: Clock) -> None:
         ]
     )
     lines = rendered(sink)
-    assert lines[0].startswith("run r1 · exit 3 after 12.5s · train.py --lr")
+    assert "\x1b" not in lines[0]  # inert: the escape is shown, never sent to the terminal
+    assert lines[0].startswith("run r1 · exit 3 after 12.5s · train.py --lr \\x1b[31m0.1")
     assert lines[0].endswith("· git 0123456789* · model=small")
     assert not any(line.split()[:1] == ["<run>"] for line in lines)
     assert lines[-1] == "1 streams: 1 running · 3 events"
