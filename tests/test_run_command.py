@@ -94,7 +94,7 @@ def test_a_command_killed_by_a_signal_exits_128_plus_n(tmp_path):
     assert not (tmp_path / "hotprobe-runs").exists()  # --record none
 
 
-def test_record_file_is_chosen_and_drawn_by_hotprobe_plot(tmp_path):
+def test_record_file_is_chosen_drawn_by_hotprobe_plot_and_listed_by_hotprobe_runs(tmp_path):
     record = tmp_path / "runs" / "mine.jsonl"
     result = run(tmp_path, "--record", str(record), "--", *program("run_workload", "0"))
     assert result.returncode == 0, result.stderr.decode()
@@ -109,6 +109,15 @@ def test_record_file_is_chosen_and_drawn_by_hotprobe_plot(tmp_path):
     assert plot.returncode == 0, plot.stderr
     assert f"1 streams of run {run_id}" in plot.stderr
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    runs = subprocess.run(
+        program("hotprobe_command", "runs", "--json", str(record)),
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    assert runs.returncode == 0, runs.stderr
+    [listed] = json_lines(runs.stdout)
+    assert (listed["run"], listed["status"], listed["signal"]) == (run_id, 0, None)
+    assert listed["command"] == program("run_workload", "0")[1:]  # the script's own sys.argv
 
 
 def test_a_collector_already_on_the_default_port_is_left_alone(tmp_path, start_collector):
