@@ -336,3 +336,36 @@ def test_events_a_sink_could_not_deliver_are_spooled_and_the_place_named(tmp_pat
     assert int(waiting) >= 3  # the run's start and end, the stream's start and end at least
     assert Path(directory).is_relative_to(tmp_path) and any(Path(directory).iterdir())
     assert f"--spool-dir {Path(directory).parent}" in line
+
+
+def test_under_hotprobe_run_the_command_describes_the_run_and_its_children_join_it(tmp_path):
+    result = run(tmp_path, "--", *program("describe_run"))
+    assert result.returncode == 0, result.stderr.decode()
+    events = read_jsonl(recorded(tmp_path))
+    runs = [e for e in events if e["event"] == "run"]
+    assert [e["info"]["phase"] for e in runs] == ["start", "end"]
+    start, end = runs
+    assert start["pid"] != end["pid"]  # the command's own, then hotprobe run's
+    assert start["info"]["argv"] == program("describe_run")[1:]
+    assert start["info"]["labels"] == {"lr": 0.1, "model": "small"}
+    assert end["info"]["argv"] == program("describe_run")
+    assert {e["run"] for e in events} == {start["run"]}
+    assert sorted(e["probe"] for e in events if e["event"] == "mark") == [
+        "in-child",
+        "in-child",
+        "in-subprocess",
+        "parent",
+    ]
+
+
+def test_a_piped_standard_input_reaches_the_command(tmp_path):
+    result = subprocess.run(
+        hotprobe_run("--record", "none", "--", *program("echo_input")),
+        cwd=tmp_path,
+        env={**environment(), "TMPDIR": str(tmp_path)},
+        input=b"from the pipe\n",
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b"from the pipe\n"
