@@ -137,6 +137,21 @@ def test_a_quiet_stream_of_calls_is_idle_not_stalled(clock: Clock) -> None:
     assert row(rendered(sink), "step")[-1] == "running"
 
 
+def test_a_stream_of_calls_ended_at_exit_keeps_its_recent_rate(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("step", "progress", 900, None, elapsed=1.8, rate=500.0, unit="call"),
+            event("step", "end", 1000, None, elapsed=100.0, unit="call"),  # idle, then exit
+            event("loop", "progress", 900, 1000, elapsed=1.8, rate=500.0, unit="it"),
+            event("loop", "end", 1000, 1000, elapsed=2.0, unit="it"),
+        ]
+    )
+    lines = rendered(sink)
+    assert row(lines, "step")[1:4] == ["lab:41", "1,000", "500.0/s"]  # not 10.0/s
+    assert row(lines, "loop")[4] == "500.0/s"  # 1000 in 2 s: the average over its life
+
+
 def test_runs_are_described_above_the_rows_not_as_rows(clock: Clock) -> None:
     sink = make_sink(clock)
     start = {

@@ -252,8 +252,8 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     if kind == "start":
         row.rate = None
         row.data = None
-    elif kind == "end" and row.elapsed:
-        row.rate = row.n / row.elapsed
+    elif kind == "end" and row.elapsed and not _ends_at_exit(row):
+        row.rate = row.n / row.elapsed  # the average over the stream's life
     elif kind == "error":
         row.errors += 1
         row.error = _error_text(event.get("error"))
@@ -262,6 +262,12 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
         row.data = data
     if state is not None:
         row.state = state
+
+
+def _ends_at_exit(row: StreamRow) -> bool:
+    """A tracked function's stream without a total ends when its process exits, after any
+    idle time: it keeps its last (recent) rate rather than an average over that time."""
+    return row.unit == CALLS and row.total is None and row.rate is not None
 
 
 def _error_text(error: Any) -> str:
