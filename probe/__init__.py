@@ -12,6 +12,9 @@
 
     probe.emit("checkpoint", loss=0.1)
 
+    for x in probe.tqdm(data, desc="load"): ...   # tqdm's bar, also a stream
+    probe.patch_tqdm()                            # every tqdm bar, also a stream
+
 Events go to ``tcp://127.0.0.1:5556`` (``HOTPROBE_ENDPOINT``); ``HOTPROBE_DISABLE=1`` turns
 every call into a no-op. The probe never imports the collector; they share the wire protocol.
 """
@@ -32,7 +35,19 @@ from probe._progress import Progress
 from probe._stream import transport as _transport
 from probe._track import track
 
-__all__ = ["Progress", "configure", "emit", "flush", "iterate", "progress", "stats", "track"]
+__all__ = [
+    "Progress",
+    "configure",
+    "emit",
+    "flush",
+    "iterate",
+    "patch_tqdm",
+    "progress",
+    "stats",
+    "track",
+    "unpatch_tqdm",
+]
+_TQDM_NAMES = ("tqdm", "trange")  # lazy: ``import probe`` never imports tqdm
 
 _marks = _MarkStreams()
 
@@ -142,6 +157,43 @@ def stats() -> dict[str, _Any]:
         "open_streams": len(_stream._open_streams),
         "enabled": _settings.settings.enabled,
     }
+
+
+def patch_tqdm() -> None:
+    """Make every tqdm bar in this process a stream too: bars of ``tqdm``, ``tqdm.auto``,
+    ``tqdm.notebook``, ``tqdm.asyncio``, ``tqdm.rich``, ``tqdm.contrib`` and ``tqdm.pandas``,
+    in your code and in the libraries it calls, including classes imported before the call.
+    What tqdm draws is unchanged. Raises ImportError when tqdm is not installed."""
+    _tqdm_bridge().patch_tqdm()
+
+
+def unpatch_tqdm() -> None:
+    """Undo ``patch_tqdm``: new bars are plain tqdm bars again."""
+    _tqdm_bridge().unpatch_tqdm()
+
+
+def _tqdm_bridge() -> _Any:
+    try:
+        from probe import _tqdm
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("tqdm"):
+            raise
+        raise ImportError(
+            "probe.tqdm, probe.trange and probe.patch_tqdm need the tqdm package: pip install tqdm"
+        ) from exc
+    return _tqdm
+
+
+def __getattr__(name: str) -> _Any:
+    """``probe.tqdm`` and ``probe.trange``: tqdm's, with the bar also a stream."""
+    if name in _TQDM_NAMES:
+        value = globals()[name] = getattr(_tqdm_bridge(), name)
+        return value
+    raise AttributeError(f"module 'probe' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_TQDM_NAMES])
 
 
 _transport.on_open = _exit.install_worker_hooks

@@ -43,6 +43,13 @@ DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 #: Messages larger than this are dropped by a collector with default options.
 MAX_MESSAGE_SIZE = 1 << 20
 
+#: On a PAIR connection, a probe sends ``PAIR_HELLO`` (not an event) before its first event,
+#: and the collector answers each one it reads with ``PAIR_ANSWER``: an answer proves that
+#: this connection is the one the collector reads (a bound PAIR socket ignores a second peer
+#: without a word). Clients that never send a hello are never answered.
+PAIR_HELLO = b"hotprobe:hello"
+PAIR_ANSWER = b"ok"
+
 #: CURVE keys are 32 bytes, written as 40 z85 characters.
 Z85_KEY_LENGTH = 40
 

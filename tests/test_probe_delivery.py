@@ -10,6 +10,7 @@ import subprocess
 import zmq
 
 from collector.pipeline.endpoints import free_tcp_endpoint
+from probe.protocol import PAIR_ANSWER, PAIR_HELLO
 from tests.helpers import make_keys, program, read_jsonl, run_program, wait_for
 
 THREADS = 64
@@ -104,18 +105,31 @@ def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, 
     assert collector.stop() == 0
 
 
-def test_the_collector_answers_its_pair_peer_and_nobody_else(start_collector):
-    collector = start_collector("--interval", "0", "--sink", "stdout")
+def test_the_collector_answers_a_hello_from_its_pair_peer_and_nobody_else(
+    start_collector, tmp_path
+):
+    out = tmp_path / "out.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    probes = lambda: [e.get("probe") for e in read_jsonl(out)]  # noqa: E731
     context = zmq.Context()
     try:
-        first, second = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+        first, second, plain = (context.socket(zmq.PAIR) for _ in range(3))
         for sock in (first, second):
             sock.connect(collector.endpoint)
-            sock.send(b'{"probe": "p"}')
-        assert first.poll(10_000) and first.recv() == b"ok"
-        assert not second.poll(1000)
+            sock.send(PAIR_HELLO)
+            sock.send(b'{"probe": "first"}')
+        assert first.poll(10_000) and first.recv() == PAIR_ANSWER
+        assert not second.poll(1000)  # cut off by libzmq: never answered
+        first.close(linger=1000)
+        assert wait_for(lambda: "first" in probes())
+        plain.connect(collector.endpoint)  # a client without a hello, as the seed's
+        plain.send(b'{"probe": "plain"}')
+        assert wait_for(lambda: "plain" in probes())
+        assert not plain.poll(1000)  # never answered: nothing waits unread in its connection
     finally:
         context.destroy(linger=0)
+    assert collector.stop() == 0
+    assert probes() == ["first", "plain"]  # a hello is not an event
 
 
 def test_a_probe_on_a_listening_collector_is_connected_and_sends_everything(start_collector):

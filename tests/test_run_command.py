@@ -18,7 +18,17 @@ import orjson
 import pytest
 
 from collector.run.output import OutputRelay, fold_carriage_returns
-from tests.helpers import ROOT, free_port, probe_environment, program, read_jsonl, wait_for
+from tests.helpers import (
+    PROGRAMS,
+    ROOT,
+    free_port,
+    lifecycle,
+    probe_environment,
+    program,
+    read_jsonl,
+    streams_of,
+    wait_for,
+)
 
 TIMEOUT = 90.0
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -369,3 +379,43 @@ def test_a_piped_standard_input_reaches_the_command(tmp_path):
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b"from the pipe\n"
+
+
+def test_plain_tqdm_bars_and_their_spawned_workers_arrive_through_hotprobe_run(
+    tmp_path, hooked_python
+):
+    """The zero-change path: a script that only uses tqdm, its fork, spawn and forkserver
+    workers and process_map under spawn, all through ``hotprobe run``'s HOTPROBE_TQDM=1."""
+    result = subprocess.run(
+        [
+            str(hooked_python),
+            str(PROGRAMS / "hotprobe_command.py"),
+            "run",
+            "--",
+            str(hooked_python),
+            str(PROGRAMS / "tqdm_plain_workers.py"),
+        ],
+        cwd=tmp_path,
+        env={**environment(), "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    expected = {
+        "main": 25,
+        "worker-fork": 7,
+        "worker-spawn": 7,
+        "worker-forkserver": 7,
+        "process_map": 4,
+        **{f"task-{i}": 10 + i for i in range(4)},
+    }
+    events = read_jsonl(recorded(tmp_path))
+    streams = streams_of(events)
+    assert set(streams) == set(expected)
+    for name, n in expected.items():
+        assert lifecycle(streams[name]) == ["start", "end"], name
+        assert (streams[name][-1]["n"], streams[name][-1]["total"]) == (n, n), name
+    runs = [e for e in events if e["event"] == "run"]
+    assert [e["info"]["phase"] for e in runs] == ["start", "end"]  # workers join the run
+    assert {e["run"] for e in events} == {runs[0]["run"]}
+    assert runs[0]["run"].startswith("tqdm_plain_workers-")
