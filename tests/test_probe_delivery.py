@@ -120,6 +120,7 @@ def test_the_collector_answers_a_hello_from_its_pair_peer_and_nobody_else(
             sock.send(b'{"probe": "first"}')
         assert first.poll(10_000) and first.recv() == PAIR_ANSWER
         assert not second.poll(1000)  # cut off by libzmq: never answered
+        second.close(linger=0)  # before it reconnects and takes the free slot
         first.close(linger=1000)
         assert wait_for(lambda: "first" in probes())
         plain.connect(collector.endpoint)  # a client without a hello, as the seed's
