@@ -43,22 +43,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: Collect options whose meaning differs under ``hotprobe run``.
+#: Collect options whose meaning differs under ``hotprobe run``, by flag.
 RUN_HELP = {
-    "bind": "PAIR endpoint to bind (repeatable; default: a free loopback port)",
-    "sink": "where kept events go besides the record: live, stderr, file:PATH, ... "
+    "--bind": "PAIR endpoint to bind (repeatable; default: a free loopback port)",
+    "--sink": "where kept events go besides the record: live, stderr, file:PATH, ... "
     "(repeatable; default: live on a terminal, else stderr)",
-    "spool_dir": "where each sink spools what it could not deliver (default: a directory "
+    "--spool-dir": "where each sink spools what it could not deliver (default: a directory "
     "of the run's own in the temporary directory)",
-    "quiet": "(the default under hotprobe run: warnings, errors and stats only)",
+    "--quiet": "(the default under hotprobe run: warnings, errors and stats only)",
 }
 
 
 def explain_defaults(parser: argparse.ArgumentParser) -> None:
     """Say, in ``--help``, what the collect options added to ``parser`` default to here."""
     for action in parser._actions:
-        if action.dest in RUN_HELP:
-            action.help = RUN_HELP[action.dest]
+        for flag in action.option_strings:
+            if flag in RUN_HELP:
+                action.help = RUN_HELP[flag]
 
 
 def run_command(args: argparse.Namespace, cli_values: dict[str, Any]) -> int:
