@@ -42,6 +42,10 @@ DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 
 #: Messages larger than this are dropped by a collector with default options.
 MAX_MESSAGE_SIZE = 1 << 20
+#: An event the collector accepts is at most this many bytes and this many levels deep (the
+#: object itself is level 1): every built-in sink can store what passes these bounds.
+MAX_EVENT_BYTES = 2 << 20
+MAX_DEPTH = 200
 
 #: On a PAIR connection, a probe sends ``PAIR_HELLO`` (not an event) before its first event,
 #: and the collector answers each one it reads with ``PAIR_ANSWER``: an answer proves that
