@@ -113,7 +113,7 @@ def run_command(args: argparse.Namespace, cli_values: dict[str, Any]) -> int:
         except (KeyFileError, BindError) as exc:  # a free port taken meanwhile: another one
             if not isinstance(exc, BindError) or "bind" in given or attempt == BIND_ATTEMPTS - 1:
                 for runner in runners:
-                    runner.spool.close()
+                    runner.spill.close()
                 return _usage_error(str(exc))
     assert collector is not None
     return RunSession(collector, config, argv, run_id, record, terminal).go()

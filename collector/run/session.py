@@ -148,8 +148,9 @@ class RunSession:
         for runner in self.collector.runners:
             waiting = runner.counters.in_spool
             if waiting:
+                directory = runner.spill.spool.directory
                 print(
-                    f"hotprobe: {waiting} events for {runner.name} wait in {runner.spool.directory}"
+                    f"hotprobe: {waiting} events for {runner.name} wait in {directory}"
                     f" (a collector with --spool-dir {self.config.spool_dir} and that --sink "
                     "delivers them)",
                     file=sys.stderr,
