@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.run.output import OutputRelay, fold_carriage_returns
 from tests.helpers import (
     PROGRAMS,
@@ -147,6 +148,17 @@ def test_a_collector_already_on_the_default_port_is_left_alone(tmp_path, start_c
     assert any(e["probe"] == "load" for e in json_lines(result.stderr))
     assert other.stop() == 0
     assert read_jsonl(out) == []
+
+
+def test_a_bind_that_is_taken_is_a_usage_error_and_a_free_one_is_used(tmp_path, start_collector):
+    taken = start_collector("--sink", "stdout").endpoint
+    result = run(tmp_path, "--record", "none", "--bind", taken, "--", *program("kill_itself"))
+    assert result.returncode == 2 and b"hotprobe run: error:" in result.stderr
+    assert not any(tmp_path.glob("hotprobe-run-*/*/*"))  # the spools it opened are closed
+    chosen = free_tcp_endpoint()
+    result = run(tmp_path, "--record", "none", "--bind", chosen, "--", *program("endpoint"))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == [chosen]
 
 
 def test_usage_errors_and_help(tmp_path):
