@@ -6,11 +6,12 @@ tens of thousands of events per second; rendering reads a snapshot at its own pa
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
+
+from collector.format import finite_number
 
 RUNNING, DONE, FAILED, STALLED, NOTED = "running", "done", "failed", "stalled", "noted"
 IDLE = "idle"
@@ -224,26 +225,19 @@ def _id(value: Any) -> Hashable:
     return value if value is None or isinstance(value, (str, int, float)) else repr(value)
 
 
-def _number(value: Any) -> float | None:
-    """A finite number, or None: what other clients send can be anything."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return value
-    return None
-
-
 def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     kind = event.get("event")
     row.events += 1
     row.last_seen = now
-    n = _number(event.get("n"))
+    n = finite_number(event.get("n"))
     row.n = row.n + 1 if n is None else n
-    total = _number(event.get("total"))
+    total = finite_number(event.get("total"))
     if total is not None and total > 0:
         row.total = total
-    elapsed = _number(event.get("elapsed"))
+    elapsed = finite_number(event.get("elapsed"))
     if elapsed is not None:
         row.elapsed = elapsed
-    rate = _number(event.get("rate"))
+    rate = finite_number(event.get("rate"))
     if rate is not None:
         row.rate = rate
     if "unit" in event:

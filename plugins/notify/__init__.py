@@ -90,12 +90,7 @@ class NotifySink(Sink):
     def open(self) -> None:
         with self._lock:
             self.outbox.open(time.monotonic())
-            if self.outbox.pending:
-                log.warning(
-                    "%s: %d alerts left by a previous run will be sent",
-                    self.label,
-                    len(self.outbox.pending),
-                )
+            self._say_pending("left by a previous run will be sent")
         self._sender.start()
 
     def write(self, events: list[dict[str, Any]]) -> None:
@@ -124,14 +119,13 @@ class NotifySink(Sink):
         if self._refused is None and self._failing is None:
             self._send_due(time.monotonic(), final=True)
         with self._lock:
-            if self.outbox.pending:
-                log.warning(
-                    "%s: %d alerts not sent yet; they will be sent by the next run",
-                    self.label,
-                    len(self.outbox.pending),
-                )
+            self._say_pending("not sent yet; they will be sent by the next run")
             self.outbox.close()
         self.poster.close()
+
+    def _say_pending(self, what: str) -> None:
+        if self.outbox.pending:
+            log.warning("%s: %d alerts %s", self.label, len(self.outbox.pending), what)
 
     # -- the sender ----------------------------------------------------------------------
     def _send_loop(self) -> None:

@@ -196,28 +196,19 @@ class Watch:
         )
 
     def _stall(self, stream: _Stream, now: float) -> Alert:
-        return Alert(
-            key=f"stall|{stream.run}|{stream.where}|{stream.probe}|{stream.last_seq}",
-            kind=STALL,
-            run=stream.run,
-            probe=stream.probe,
-            where=stream.where,
-            n=stream.n,
-            total=stream.total,
-            quiet_for=now - stream.last_seen,
-        )
+        facts = {"n": stream.n, "total": stream.total, "quiet_for": now - stream.last_seen}
+        return self._about(STALL, stream, stream.last_seq, **facts)
 
     def _alert(self, kind: str, stream: _Stream, event: dict[str, Any], **facts: Any) -> Alert:
-        return Alert(
-            key=f"{kind}|{stream.run}|{stream.where}|{stream.probe}|{event.get('seq')}",
-            kind=kind,
-            run=stream.run,
-            probe=stream.probe,
-            where=stream.where,
-            n=event.get("n"),
-            total=event.get("total"),
-            **facts,
-        )
+        facts = {"n": event.get("n"), "total": event.get("total"), **facts}
+        return self._about(kind, stream, event.get("seq"), **facts)
+
+    @staticmethod
+    def _about(kind: str, stream: _Stream, seq: Any, **facts: Any) -> Alert:
+        """An alert on ``stream``, its key naming the cause: the event ``seq`` raised it or
+        was the last before it."""
+        key = f"{kind}|{stream.run}|{stream.where}|{stream.probe}|{seq}"
+        return Alert(key, kind, stream.run, stream.probe, stream.where, **facts)
 
     def _wanted(self, kind: str) -> bool:
         return kind in self.on or (kind == RESUMED and STALL in self.on)

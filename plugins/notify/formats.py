@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from collector.format import format_duration
 from collector.text import inert
 from plugins.notify.alerts import END, ERROR, RESUMED, RUN_END, STALL, Alert
 
@@ -83,17 +84,17 @@ def _single(alert: Alert) -> tuple[str, list[str]]:
         lines = [f"{alert.error_type}: {alert.error_message}", f"at {progress}"]
     elif alert.kind == STALL:
         title = f"hotprobe: {alert.probe} on {alert.where} stalled (run {alert.run})"
-        lines = [f"no event for {_duration(alert.quiet_for)}, at {progress}"]
+        lines = [f"no event for {format_duration(alert.quiet_for)}, at {progress}"]
     elif alert.kind == RESUMED:
         title = f"hotprobe: {alert.probe} on {alert.where} resumed (run {alert.run})"
-        lines = [f"after {_duration(alert.quiet_for)} without events, at {progress}"]
+        lines = [f"after {format_duration(alert.quiet_for)} without events, at {progress}"]
     elif alert.kind == END:
         title = f"hotprobe: {alert.probe} on {alert.where} ended (run {alert.run})"
         lines = [f"at {progress}"]
     else:
         counts = ", ".join(f"{count} {state}" for state, count in alert.counts.items())
         title = f"hotprobe: run {alert.run} ended"
-        lines = [f"streams: {counts or 'none'}", f"duration: {_duration(alert.duration)}"]
+        lines = [f"streams: {counts or 'none'}", f"duration: {format_duration(alert.duration)}"]
         if alert.status is not None:
             lines.append(f"exit status: {alert.status}")
     return inert(title), [inert(line) for line in lines]
@@ -103,16 +104,6 @@ def _progress(alert: Alert) -> str:
     if alert.total is None:
         return f"n={alert.n}"
     return f"{alert.n}/{alert.total}"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def body(fmt: str, alerts: list[Alert], folded: int = 0) -> tuple[bytes, dict[str, str]]:
