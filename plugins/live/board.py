@@ -176,7 +176,7 @@ class LiveBoard:
         if info.get("phase") == "end":
             run.ended = True
             run.status, run.signal = info.get("status"), info.get("signal")
-            run.duration = _number(info.get("duration"))
+            run.duration = finite_number(info.get("duration"))
             return
         if isinstance(info.get("git"), dict):
             run.git = info["git"]
