@@ -52,11 +52,14 @@ _TQDM_NAMES = ("tqdm", "trange")  # lazy: ``import probe`` never imports tqdm
 _marks = _MarkStreams()
 
 
-def progress(name: str | None = None, total: int | float | None = None, **fields: _Any) -> Progress:
+def progress(
+    name: str | None = None, total: int | float | None = None, *, unit: str = "it", **fields: _Any
+) -> Progress:
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
-    on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
+    on a normal exit, ``error`` (and the exception re-raised) when the block raises.
+    ``unit`` names what is counted (tqdm's ``unit``); ``fields`` travel in ``data``."""
     kind = Progress if _settings.settings.enabled else _DisabledProgress
-    return kind(name or _caller_name(), total, fields)
+    return kind(name or _caller_name(), total, fields, unit)
 
 
 def emit(name: str, **fields: _Any) -> None:
@@ -78,6 +81,7 @@ def configure(
     exit_timeout: float | None = None,
     server_key: str | _os.PathLike | None = None,
     client_key: str | _os.PathLike | None = None,
+    labels: dict[str, _Any] | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -89,6 +93,9 @@ def configure(
     (and how long a send waits for another thread's use of the socket). ``server_key`` (the
     collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
+    ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
+    in its ``run`` event; setting them or ``run`` makes this process send that event (again,
+    if it had), before its next one.
     Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
 
     The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
@@ -105,6 +112,7 @@ def configure(
             "exit_timeout": exit_timeout,
             "server_key": server_key,
             "client_key": client_key,
+            "labels": dict(labels) if labels is not None else None,
         }.items()
         if value is not None
     }
@@ -117,6 +125,8 @@ def configure(
         client_keys(new.server_key, new.client_key)  # a bad key file raises here, not later
     _transport.reconfigure(new)
     _settings.settings = new  # one reference, swapped at once
+    if "labels" in changes or "run" in changes:
+        _stream.describe_run_again()
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -51,7 +51,7 @@ class BarStream(Stream):
     __slots__ = ("bar", "ended", "exit_error", "in_with")
 
     def __init__(self, bar: std_tqdm, name: str, fields: dict[str, Any]) -> None:
-        super().__init__(name, bar.total, fields)
+        super().__init__(name, bar.total, fields, unit=str(bar.unit))
         self.bar = weakref.ref(bar)
         self.in_with = False
         self.ended = False

@@ -12,9 +12,12 @@ import os
 #: The ``v`` field of every event a probe writes.
 PROTOCOL_VERSION = 1
 
-#: Event kinds: a stream's ``start``, throttled ``progress``, ``end`` or ``error``, and a
-#: one-off ``mark``.
-EVENT_KINDS = ("start", "progress", "end", "error", "mark")
+#: Event kinds: a stream's ``start``, throttled ``progress``, ``end`` or ``error``, a one-off
+#: ``mark``, and ``run``: what a run is (at its start) and how it ended (under ``hotprobe run``).
+EVENT_KINDS = ("start", "progress", "end", "error", "mark", "run")
+
+#: The ``probe`` field of ``run`` events (angle brackets: never a name the probe gives).
+RUN_STREAM = "<run>"
 
 #: The fields a probe writes in every event (``error`` and ``data`` only when they apply).
 EVENT_FIELDS = (
@@ -24,6 +27,7 @@ EVENT_FIELDS = (
     "event",
     "n",
     "total",
+    "unit",
     "elapsed",
     "rate",
     "host",

@@ -43,11 +43,12 @@ def test_no_collector_queues_sends_nothing_and_warns_once():
     result = run_program("emit_and_wait", "26", "6.5", endpoint=free_tcp_endpoint())
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 26, 0)
+    # the marks and the run event before them
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 27, 0)
     assert stats["connected"] is False
     [warning] = hotprobe_lines(result.stderr)
     assert "has accepted an event after 5 s" in warning
-    assert "26 events wait" in warning
+    assert "27 events wait" in warning
 
 
 def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collector):
@@ -66,11 +67,11 @@ def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collec
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 1000, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 1 + 1000, 0)  # run, marks
     assert stats["handshake_failures"] > 0
     [warning] = hotprobe_lines(result.stderr)
     assert "handshakes failed: is the server key the collector's public key" in warning
-    assert "1000 events never accepted" not in warning  # that one comes only at exit
+    assert "1001 events never accepted" not in warning  # that one comes only at exit
     assert read_jsonl(out) == []
 
 
@@ -92,7 +93,7 @@ def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, 
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["socket"] == "push" and stats["endpoint"] != collector.endpoint
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (42, 0, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (1 + 42, 0, 0)  # run, marks
     [warning] = hotprobe_lines(result.stderr)
     assert "has another peer" in warning and stats["endpoint"] in warning
 
@@ -137,6 +138,6 @@ def test_a_probe_on_a_listening_collector_is_connected_and_sends_everything(star
     result = run_program("emit_and_flush", "100", "beat", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (100, 0, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (1 + 100, 0, 0)  # run, marks
     assert stats["connected"] is True and stats["socket"] == "pair"
     assert hotprobe_lines(result.stderr) == []

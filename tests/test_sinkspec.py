@@ -46,6 +46,7 @@ def test_a_file_url_with_slashes_names_the_path():
 # One typo per built-in sink: the closest valid option is named.
 TYPOS = [
     ("stdout?batch_sise=10", "batch_sise", "batch_size"),
+    ("stderr?max_dela=1", "max_dela", "max_delay"),
     ("file:run.jsonl?fsnyc=batch", "fsnyc", "fsync"),
     ("file:run.jsonl?max_byte=10", "max_byte", "max_bytes"),
     ("live?refesh=2", "refesh", "refresh"),
@@ -103,7 +104,7 @@ def test_a_bad_value_names_the_option(text, complaint):
     assert complaint in str(caught.value)
 
 
-@pytest.mark.parametrize("text", ["stdout:foo", "live:big?refresh=2"])
+@pytest.mark.parametrize("text", ["stdout:foo", "stderr:foo", "live:big?refresh=2"])
 def test_a_target_for_a_sink_that_takes_none_is_an_error(text):
     scheme = text.partition(":")[0]
     with pytest.raises(ValueError, match=f"{scheme} takes no target, only options"):

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sysconfig
 import textwrap
 import venv
 from pathlib import Path
@@ -23,33 +21,19 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    HOOK,
+    HOOK_FILES,
     PROGRAMS,
     ROOT,
     lifecycle,
     probe_environment,
     read_jsonl,
+    site_packages,
     streams_of,
     wait_for,
 )
 
-HOOK = ROOT / "probe" / "hotprobe_startup.pth"
-HOOK_FILES = {HOOK: HOOK.name, ROOT / "probe" / "_startup.py": "_hotprobe_startup.py"}
 RUN_TIMEOUT = 120.0
-
-
-def site_packages(environment: Path) -> Path:
-    purelib = sysconfig.get_path("purelib", vars={"base": str(environment)})
-    return Path(purelib)
-
-
-@pytest.fixture
-def hooked_python(tmp_path) -> Path:
-    """A Python whose site-packages holds the start-up hook, with this machine's packages."""
-    environment = tmp_path / "env"
-    venv.create(environment, system_site_packages=True, with_pip=False, symlinks=True)
-    for source, name in HOOK_FILES.items():
-        shutil.copy(source, site_packages(environment) / name)
-    return environment / "bin" / "python"
 
 
 def run(python: Path, args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:

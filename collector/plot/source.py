@@ -92,8 +92,9 @@ def select(
 
 
 def _point(event: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:
-    """The event's time, if it is a stream's event that can be drawn, or a mark."""
-    if not isinstance(event.get("probe"), str):
+    """The event's time, if it is a stream's event that can be drawn, or a mark (``run``
+    events describe the run: they are not drawn)."""
+    if not isinstance(event.get("probe"), str) or event.get("event") == "run":
         return None
     if event.get("event") != "mark" and finite_number(event.get("n")) is None:
         return None

@@ -23,7 +23,7 @@ OPTIONS = (
     Option("refresh", "redraws per second", number_above_zero, 4.0),
     Option(
         "stalled_after",
-        "seconds without an event before a stream is stalled",
+        "seconds without an event before a stream is stalled, or idle for a tracked function",
         number_above_zero,
         10.0,
     ),

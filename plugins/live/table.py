@@ -9,10 +9,25 @@ from rich.text import Text
 
 from collector.format import format_count, format_duration, format_rate
 from collector.text import rich_text
-from plugins.live.board import DONE, FAILED, RUNNING, STALLED, Snapshot, StreamRow
+from plugins.live.board import (
+    DONE,
+    FAILED,
+    IDLE,
+    RUNNING,
+    STALLED,
+    RunRow,
+    Snapshot,
+    StreamRow,
+)
 
-_STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
-_ORDER = (RUNNING, STALLED, FAILED, DONE)
+_STATUS_STYLE = {
+    RUNNING: "cyan",
+    DONE: "green",
+    FAILED: "bold red",
+    STALLED: "yellow",
+    IDLE: "dim",
+}
+_ORDER = (RUNNING, STALLED, IDLE, FAILED, DONE)
 BAR_WIDTH = 20
 _ONE_LINE = {"no_wrap": True, "overflow": "ellipsis"}
 
@@ -33,7 +48,8 @@ def render(snapshot: Snapshot) -> RenderableType:
     table.add_column("", max_width=48)
     for row, status in zip(snapshot.rows, snapshot.statuses, strict=True):
         table.add_row(*_cells(row, status, snapshot.now))
-    lines: list[RenderableType] = [table]
+    lines: list[RenderableType] = [_run_line(run) for run in snapshot.runs]
+    lines.append(table)
     if snapshot.hidden:
         lines.append(Text(f"… and {_tally(snapshot.hidden)} not shown", style="dim"))
     summary = f"{sum(snapshot.counts.values())} streams: {_tally(snapshot.counts)}"
@@ -41,6 +57,24 @@ def render(snapshot: Snapshot) -> RenderableType:
         summary += f" ({snapshot.forgotten:,} finished earlier)"
     lines.append(Text(f"{summary} · {snapshot.events:,} events", style="bold"))
     return Group(*lines)
+
+
+def _run_line(run: RunRow) -> Text:
+    """``run ID · exit 0 after 1.2s · COMMAND · git COMMIT* · k=v``: inert text on one line,
+    what matters first (a narrow terminal cuts the end)."""
+    parts = [f"run {run.run}"]
+    if run.ended:
+        how = f"signal {run.signal}" if run.signal else f"exit {run.status}"
+        parts.append(f"{how} after {format_duration(run.duration)}")
+    if run.argv:
+        parts.append(" ".join(run.argv))
+    if run.git and run.git.get("commit"):
+        dirty = "*" if run.git.get("dirty") else ""
+        parts.append(f"git {str(run.git['commit'])[:10]}{dirty}")
+    if run.labels:
+        parts.append(" ".join(f"{key}={value}" for key, value in run.labels.items()))
+    failed = run.ended and (run.signal or run.status not in (0, None))
+    return rich_text(" · ".join(parts), "red" if failed else "dim", **_ONE_LINE)
 
 
 def _cells(row: StreamRow, status: str, now: float) -> list[RenderableType]:
