@@ -21,7 +21,13 @@ from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 log = logging.getLogger("collector")
 
 ENTRY_POINT_GROUP = "hotprobe"
-BUILTIN_PLUGINS = ("plugins.stdout", "plugins.file", "plugins.mongodb", "plugins.live")
+BUILTIN_PLUGINS = (
+    "plugins.stdout",
+    "plugins.file",
+    "plugins.mongodb",
+    "plugins.live",
+    "plugins.web",
+)
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
