@@ -12,6 +12,7 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from collector import Sink, SinkSpec, hookimpl
+from plugins.live import groups
 from plugins.live.board import LiveBoard
 from plugins.live.table import render
 
@@ -33,6 +34,7 @@ class LiveSink(Sink):
         self.refresh = spec.option("refresh", 4.0, _positive)
         self.max_rows = spec.option("max_rows", None, _positive_int)
         self.board = LiveBoard(stalled_after=spec.option("stalled_after", 10.0, _positive))
+        self.fold = groups.fold if spec.option("groups", "fold", _groups) == "fold" else None
         self.console = console
         self.clock = clock
         self._live: Live | None = None
@@ -54,7 +56,7 @@ class LiveSink(Sink):
         max_rows = self.max_rows
         if max_rows is None and self.console is not None and self.console.is_terminal:
             max_rows = max(5, self.console.size.height - _FRAME_LINES)
-        return render(self.board.snapshot(self.clock(), max_rows))
+        return render(self.board.snapshot(self.clock(), max_rows, self.fold))
 
     def write(self, events: list[dict[str, Any]]) -> None:
         self.board.update(events, self.clock())
@@ -90,6 +92,12 @@ def _positive(text: str) -> float:
     return value
 
 
+def _groups(text: str) -> str:
+    if text not in ("fold", "off"):
+        raise ValueError("fold (one row per name across processes) or off (a row per stream)")
+    return text
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -107,5 +115,7 @@ def register_sinks(register):
             "refresh": "redraws per second (default 4)",
             "stalled_after": "seconds without an event before a stream is stalled (default 10)",
             "max_rows": "rows shown at most (default: what fits the terminal)",
+            "groups": "fold: one row for a name that several processes of a run share "
+            "(default); off: a row per stream",
         },
     )
