@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
     )
+    demo.add_argument(
+        "--web",
+        nargs="?",
+        const="web",
+        metavar="SPEC",
+        help="also serve the web view (default spec: web, http://127.0.0.1:8765/); it stays "
+        "up after the simulation until Ctrl-C",
+    )
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     sinks = commands.add_parser(
         "sinks", help="list the sink schemes, the plugins they come from and their options"
@@ -315,7 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         from collector.demo import run_demo
 
         _setup_logging(quiet=True)
-        return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
+        sinks = [default_sink(), *([f"file:{args.record}"] if args.record else [])]
+        if args.web:
+            return run_demo([*sinks, args.web], stay=True)
+        return run_demo(sinks)
     if args.command == "plot":
         return plot.run(args)
     if args.command == "keys":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -19,7 +20,7 @@ from collector import registry as registry_module
 from plugins.web import WebSink, is_loopback_host
 from plugins.web.server import CONTENT_SECURITY_POLICY
 from plugins.web.state import Limits, WebState
-from tests.helpers import ROOT, wait_for, web_url
+from tests.helpers import ROOT, probe_environment, program, wait_for, web_url
 
 
 def event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
@@ -277,3 +278,28 @@ def test_the_collector_prints_the_url_at_start(start_collector) -> None:
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(url + "api/nothing", timeout=10)
     assert collector.stop() == 0
+
+
+def test_demo_with_web_serves_the_run_until_interrupted(tmp_path: Path) -> None:
+    stderr = tmp_path / "demo.err"
+    demo = subprocess.Popen(
+        program("hotprobe_command", "demo", "--web", "web?port=0"),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("wb"),
+        env=probe_environment(),
+        cwd=ROOT,
+    )
+    try:
+        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
+        assert url, stderr.read_text()
+        assert wait_for(lambda: "demo done" in stderr.read_text(), timeout=90), stderr.read_text()
+        with urllib.request.urlopen(url + "api/state", timeout=10) as answer:
+            streams = {s["probe"]: s for s in json.loads(answer.read())["streams"]}
+        assert {"estimate_pi", "chain[0]", "chain[3]"} <= set(streams)
+        assert streams["chain[2]"]["state"] == "failed"
+        assert streams["estimate_pi"]["state"] == "done"
+        assert demo.poll() is None, "the collector stays up after the simulation"
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+    finally:
+        demo.kill()
