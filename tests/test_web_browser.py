@@ -63,9 +63,19 @@ def stream_rows(driver, name: str) -> list[dict]:
     return [row for row in rows(driver) if row["cells"].get("name") == name]
 
 
+def charts(driver) -> list[str]:
+    """The chart titles of the stream rows on screen ('' while not drawn; groups have none)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#rows > .row:not([hidden]):not(.group) canvas')]"
+        ".map(c => c.title)"
+    )
+
+
 def screenshot(driver, tmp_path: Path, name: str) -> None:
-    """Into the test's directory, and into ``HOTPROBE_SCREENSHOTS`` when that is set (as for
-    the pictures in docs/img/)."""
+    """Once the page is live and its charts drawn: into the test's directory, and into
+    ``HOTPROBE_SCREENSHOTS`` when that is set (as for the pictures in docs/img/)."""
+    assert wait_for(lambda: driver.find_element(By.ID, "status").text == "live")
+    wait_for(lambda: all(charts(driver)), timeout=5)
     path = tmp_path / f"{name}.png"
     assert driver.save_screenshot(str(path))
     wanted = os.environ.get("HOTPROBE_SCREENSHOTS")
@@ -96,8 +106,12 @@ def test_a_live_run_shows_rows_whose_bars_move_without_a_reload(start_collector,
     done = wait_for(lambda: [r for r in stream_rows(page, "train") if "done" in r["classes"]])
     assert done and done[0]["cells"]["count"] == "60/60" and done[0]["fill"] == 100
     assert page.execute_script("return window.notReloaded") is True
+    drawn = wait_for(lambda: [t for t in charts(page) if t.startswith("progress (line)")])
+    assert drawn and "peak 1" in drawn[0], charts(page)  # its rate was about 10/s
+    points = int(drawn[0].split(": ", 1)[1].split()[0])
+    assert 3 <= points <= 120, drawn  # a point per second of a 6 s loop, and its start and end
     run_head = rows(page)[0]
-    assert "run-head" in run_head["classes"] and "1 streams" in run_head["text"]
+    assert "run-head" in run_head["classes"] and "1 stream" in run_head["text"]
 
 
 def test_a_failed_stream_comes_first_in_its_run_with_its_error(start_collector, page):
@@ -146,20 +160,21 @@ def test_the_filter_matches_name_host_and_state(start_collector, page):
     assert wait_for(lambda: len(rows(page)) == 5), rows(page)  # two runs, three streams
     box = page.find_element(By.ID, "filter")
 
-    def names_after(text: str) -> list[str]:
+    def shown() -> list[str]:
+        return [r["cells"].get("name") for r in rows(page) if "run-head" not in r["classes"]]
+
+    def filtered(text: str, expected: list[str]) -> bool:
         box.clear()
         box.send_keys(text)
-        wait_for(lambda: box.get_attribute("value") == text)
-        return wait_for(
-            lambda: [r["cells"].get("name") for r in rows(page) if "run-head" not in r["classes"]]
-        )
+        return bool(wait_for(lambda: sorted(shown()) == sorted(expected), timeout=5))
 
-    assert names_after("failed") == ["fit"]
-    assert names_after("alp") == ["alpha"]
+    assert filtered("failed", ["fit"]), shown()
+    assert filtered("alp", ["alpha"]), shown()
     alpha_where = stream_rows(page, "alpha")[0]["cells"]["where"]
-    assert names_after(alpha_where) == ["alpha"]  # host:pid
-    assert names_after("done") == ["load", "alpha"] or names_after("done") == ["alpha", "load"]
-    assert names_after("nothing-like-this") == [] and rows(page) == []
+    assert filtered(alpha_where, ["alpha"]), shown()  # host:pid
+    assert filtered("done", ["load", "alpha"]), shown()
+    assert filtered("FIT failed", ["fit"]), shown()  # every word matches, in any case
+    assert filtered("nothing-like-this", []) and rows(page) == []
     box.clear()
     box.send_keys(" ")
     assert wait_for(lambda: len(rows(page)) == 5)

@@ -130,7 +130,8 @@
   function build() {
     const t = now();
     items = [];
-    const runs = [...model.runs.values()].sort((a, b) => b.first_seen - a.first_seen);
+    const runs = [...model.runs.values()]
+      .sort((a, b) => b.first_seen - a.first_seen || b.id - a.id);
     for (const run of runs) {
       const streams = [];
       for (const id of run.members) {
@@ -251,7 +252,8 @@
         + (e.signal ? " signal " + e.signal : "")
         + (e.duration != null ? " after " + duration(e.duration) : ""));
     }
-    meta.push(item.shown === run.streams ? run.streams + " streams" : item.shown + " of " + run.streams + " streams");
+    const streams = run.streams + (run.streams === 1 ? " stream" : " streams");
+    meta.push(item.shown === run.streams ? streams : item.shown + " of " + streams);
     setText(el.parts.meta, meta.join(" · "));
     setText(el.parts.warn, run.left_out
       ? run.left_out.toLocaleString("en") + " events of streams past the limit of "
@@ -351,7 +353,24 @@
       + (maxR ? ", peak " + rate(maxR) : "");
   }
 
+  let historyTimer = null;
+  let historyDue = Infinity;
+  let historyBusy = false;
+
+  // Every 2 s, and soon (0.2 s) when a row on screen has no chart yet.
+  function wantHistories(soon) {
+    const due = performance.now() + (soon ? 200 : HISTORY_EVERY_MS);
+    if (historyTimer !== null && historyDue <= due) return;
+    clearTimeout(historyTimer);
+    historyDue = due;
+    historyTimer = setTimeout(fetchHistories, due - performance.now());
+  }
+
   async function fetchHistories() {
+    historyTimer = null;
+    historyDue = Infinity;
+    if (historyBusy) { wantHistories(false); return; }
+    historyBusy = true;
     const ids = [];
     for (const el of pool) {
       if (!el.hidden && el.kind === "stream" && el.item && el.item.s) ids.push(el.item.s.id);
@@ -367,7 +386,8 @@
         }
       } catch (error) { /* the next round tries again */ }
     }
-    setTimeout(fetchHistories, HISTORY_EVERY_MS);
+    historyBusy = false;
+    wantHistories(false);
   }
 
   // ---- drawing ----------------------------------------------------------------------------
@@ -401,6 +421,9 @@
       if (item.kind === "run") fillRun(el, item); else fillStream(el, item, t);
     }
     for (; slot < pool.length; slot++) pool[slot].hidden = true;
+    if (pool.some((el) => !el.hidden && el.item && el.item.s && !histories.has(el.item.s.id))) {
+      wantHistories(true);
+    }
     if (schedule.received !== undefined) {
       performance.measure("hotprobe:apply", { start: schedule.received, end: performance.now() });
       schedule.received = undefined;
@@ -417,7 +440,8 @@
       const state = stateOf(s, t);
       counts[state] = (counts[state] || 0) + 1;
     }
-    const parts = [model.runs.size + " runs", model.streams.size + " streams" +
+    const plural = (count, word) => count + " " + word + (count === 1 ? "" : "s");
+    const parts = [plural(model.runs.size, "run"), plural(model.streams.size, "stream") +
       (model.streams.size ? ": " + tally(counts) : "")];
     if (model.totals.events != null) parts.push(model.totals.events.toLocaleString("en") + " events");
     setText($("summary"), parts.join(" · "));
@@ -452,5 +476,5 @@
   setInterval(() => { dirty = true; schedule(); }, 1000);
 
   start();
-  setTimeout(fetchHistories, 500);
+  wantHistories(false);
 })();
