@@ -6,11 +6,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import shutil
 import signal
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ from plugins.web import WebSink, is_loopback_host
 from plugins.web.server import CONTENT_SECURITY_POLICY
 from plugins.web.state import Limits, WebState
 from tests.helpers import ROOT, probe_environment, program, wait_for, web_url
+
+STATIC = ("index.html", "app.js", "app.css", "icon.svg")
 
 
 def event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
@@ -303,3 +307,49 @@ def test_demo_with_web_serves_the_run_until_interrupted(tmp_path: Path) -> None:
         assert demo.wait(timeout=30) == 0
     finally:
         demo.kill()
+
+
+def test_a_built_wheel_serves_the_page_from_its_own_files(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    for package in ("probe", "collector", "plugins"):
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__py*"))
+    pip = [sys.executable, "-m", "pip"]
+    built = subprocess.run(
+        [*pip, "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", source],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("hotprobe-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assets = {n for n in archive.namelist() if n.startswith("plugins/web/static/")}
+    assert {f"plugins/web/static/{name}" for name in STATIC} == assets
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [*pip, "install", "-q", "--no-deps", "--target", site, wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+    stderr = tmp_path / "collector.err"
+    collector = subprocess.Popen(
+        [sys.executable, "-m", "collector", "--bind", "tcp://127.0.0.1:0", "--sink", "web?port=0"],
+        env={**probe_environment(), "PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        stderr=stderr.open("wb"),
+    )
+    try:
+        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
+        assert url, stderr.read_text()
+        for name in STATIC:
+            path = "" if name == "index.html" else f"static/{name}"
+            with urllib.request.urlopen(url + path, timeout=10) as answer:
+                assert answer.read() == (ROOT / "plugins" / "web" / "static" / name).read_bytes()
+    finally:
+        collector.terminate()
+        collector.wait(timeout=30)
