@@ -104,8 +104,8 @@ def measure(n: int, repeats: int) -> dict[str, float | bool]:
 
         def update(self, k: int = 1) -> None:
             n = self.n = self.n + k
-            if n >= self.next_check:
-                self.next_check = self.checkpoint()
+            if n >= self._next_check:
+                self._next_check = self.checkpoint()
 
     def update_without_fields():
         with UpdateWithoutFields("bench.update-without-fields", n, None) as p:

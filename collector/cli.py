@@ -1,4 +1,5 @@
-"""The ``hotprobe`` command: ``collect``, ``demo``, ``plot``, ``sinks`` and ``keys``."""
+"""The ``hotprobe`` command: ``collect``, ``demo``, ``runs``, ``show``, ``plot``, ``sinks`` and
+``keys``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from typing import Any, NoReturn
 from collector import configfile, plot
 from collector import registry as registry_module
 from collector.config import DEFAULT_BIND, DEFAULT_DEAD_LETTER
+from collector.history import commands as history
+from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DeliveryOptions
+from collector.redact import redacted_text
+from collector.shadowing import ShadowedPackage
 from collector.sinks import SinkSpec
+from collector.text import inert
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the web view (default spec: web, http://127.0.0.1:8765/); it stays "
         "up after the simulation until Ctrl-C",
     )
+    history.add_runs_arguments(commands.add_parser("runs", help="list recorded runs, newest first"))
+    history.add_show_arguments(commands.add_parser("show", help="a recorded run's streams"))
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
     sinks = commands.add_parser(
         "sinks", help="list the sink schemes, the plugins they come from and their options"
@@ -129,10 +137,24 @@ def _add_collect_options(collect: argparse.ArgumentParser) -> None:
         f"(default ./{DEFAULT_DEAD_LETTER})",
     )
     collect.add_argument(
+        "--dead-letter-max-bytes",
+        type=_option_type("dead-letter-max-bytes"),
+        metavar="BYTES",
+        help="rotate the dead-letter file before it would pass this size (default 64MiB)",
+    )
+    collect.add_argument(
+        "--dead-letter-backups",
+        type=_option_type("dead-letter-backups"),
+        metavar="N",
+        help="rotated dead-letter files kept as PATH.1 ... PATH.N; older records are "
+        "removed and counted (default 1)",
+    )
+    collect.add_argument(
         "--max-message-size",
         type=_option_type("max-message-size"),
         metavar="BYTES",
-        help="larger messages are dropped and their sender disconnected (default 1MiB)",
+        help="larger messages are rejected and counted as oversized; over twice this, "
+        "ZeroMQ drops them and disconnects the sender (default 1MiB)",
     )
     collect.add_argument(
         "--stats-interval",
@@ -215,15 +237,13 @@ def default_sink() -> str:
 
 
 def _setup_logging(quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="hotprobe: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter("hotprobe: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler])
 
 
 def _usage_error(message: str) -> int:
-    print(f"hotprobe collect: error: {message}", file=sys.stderr)
+    print(f"hotprobe collect: error: {inert(redacted_text(message))}", file=sys.stderr)
     return 2
 
 
@@ -317,6 +337,14 @@ def run_sinks(as_json: bool = False) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ShadowedPackage as exc:
+        print(f"hotprobe: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "collect":
         return run_collect(args)
     if args.command == "demo":
@@ -329,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(sinks)
     if args.command == "plot":
         return plot.run(args)
+    if args.command == "runs":
+        return history.runs(args)
+    if args.command == "show":
+        return history.show(args)
     if args.command == "keys":
         return run_keys(args)
     return run_sinks(args.json)

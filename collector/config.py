@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from collector.pipeline import deadletter
 from collector.pipeline.delivery import DeliveryOptions
 from collector.pipeline.filter import DEFAULT_KEY
 from probe.protocol import DEFAULT_ENDPOINT, MAX_MESSAGE_SIZE, fan_in_endpoint
@@ -23,6 +24,8 @@ class CollectorConfig:
     trailing: bool = False
     sinks: list[str] = field(default_factory=lambda: ["stdout"])
     dead_letter: str = DEFAULT_DEAD_LETTER
+    dead_letter_max_bytes: int = deadletter.DEFAULT_MAX_BYTES  # then it is rotated
+    dead_letter_backups: int = deadletter.DEFAULT_BACKUPS
     max_message_size: int = MAX_MESSAGE_SIZE
     stats_interval: float = 0.0
     shutdown_timeout: float = 10.0

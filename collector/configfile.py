@@ -79,6 +79,19 @@ def count(value: Any) -> int:
     return number
 
 
+def whole_number(value: Any) -> int:
+    """A whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"expected a whole number >= 0, not {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"expected a whole number >= 0, not {value!r}") from None
+    if number < 0:
+        raise ValueError(f"expected a whole number >= 0, not {value!r}")
+    return number
+
+
 def stream_key(value: Any) -> tuple[str, ...]:
     """Field names: ``"host,pid,probe"`` or a list of strings."""
     names = value.split(",") if isinstance(value, str) else value
@@ -120,6 +133,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "trailing": ("trailing", flag),
     "sink": ("sinks", text_list),
     "dead-letter": ("dead_letter", text),
+    "dead-letter-max-bytes": ("dead_letter_max_bytes", size),
+    "dead-letter-backups": ("dead_letter_backups", whole_number),
     "max-message-size": ("max_message_size", size),
     "stats-interval": ("stats_interval", seconds),
     "shutdown-timeout": ("shutdown_timeout", seconds),

@@ -15,7 +15,8 @@ import pluggy
 from collector import hookspecs
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.pipeline.guard import GuardedSink
-from collector.pipeline.spool import redacted
+from collector.redact import redacted, redacted_text
+from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
 
 log = logging.getLogger("collector")
@@ -71,19 +72,18 @@ class Registry:
         spec = SinkSpec.parse(text)
         sink_type = self.sink_type(spec.scheme)
         origin = sink_type.origin
+        shown = redacted(text)  # a spec may hold a password: messages show it redacted
         try:
             sink = sink_type.factory(spec)
-        except ValueError as exc:  # messages are redacted: a spec may hold a password
-            raise ValueError(redacted(f"--sink {text!r}: {exc}")) from None
+        except ValueError as exc:
+            raise ValueError(f"--sink {shown!r}: {redacted_text(str(exc))}") from None
         except Exception as exc:
             raise BrokenSinkFactory(
-                redacted(f"sink {text!r} left out: {origin} raised {exc!r} creating it")
+                f"sink {shown!r} left out: {origin} raised {redacted_text(repr(exc))} creating it"
             ) from exc
         if not isinstance(sink, Sink):
             raise BrokenSinkFactory(
-                redacted(
-                    f"sink {text!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
-                )
+                f"sink {shown!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
             )
         return GuardedSink(sink, origin, stall_after)
 
@@ -103,7 +103,9 @@ def load(extra_plugins: tuple[Any, ...] = ()) -> Registry:
     """Build the plugin manager: built-ins, then installed entry points, then ``extra_plugins``
     (objects or modules with hook implementations, as tests register them).
 
-    A plugin that fails to import or to register is reported once, naming it, and left out."""
+    A plugin that fails to import or to register is reported once, naming it, and left out.
+    Raises ``ShadowedPackage`` when ``plugins`` or ``probe`` is not hotprobe's own."""
+    check_own_packages()
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry(pm)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
+from collector.appendfile import TornTail, append_whole, truncate_to
 
 FSYNC_POLICIES = ("batch", "idle", "never")
 
@@ -20,6 +21,11 @@ class FileSink(Sink):
     end on a line boundary, and rotation only ever happens between lines, so a reader never
     sees half a line or two lines mixed, in the file or across rotated files. A line left
     torn by a crash of an earlier run is ended before the first new line is appended.
+
+    A write that fails part-way (a full disk) leaves the file as it was before the batch: the
+    part that went out is truncated away, so the retry of the batch neither glues a fragment
+    to a line nor writes a line twice. If the batch had already filled a file that was then
+    rotated, the lines in it are remembered and skipped when the same batch comes again.
 
     ``fsync``: ``batch`` (after every batch), ``idle`` (after a quiet spell and at close; the
     default) or ``never`` (leave it to the operating system). ``max_bytes`` and ``backups``
@@ -41,7 +47,9 @@ class FileSink(Sink):
         if self.max_bytes < 0 or self.backups < 0:
             raise ValueError("sink options max_bytes and backups must be >= 0")
         self._fd: int | None = None
-        self._size = 0
+        self._size = 0  # bytes of whole lines in the file
+        self._torn = False  # a failed write could not be truncated back to _size
+        self._rotated_ahead: list[bytes] = []  # lines of a failed batch in rotated files
 
     def open(self) -> None:
         parent = os.path.dirname(os.path.abspath(self.path))
@@ -50,21 +58,30 @@ class FileSink(Sink):
 
     def write(self, events: list[dict[str, Any]]) -> None:
         lines = [orjson.dumps(event, default=str) + b"\n" for event in events]
+        skipped: list[bytes] = []
+        if self._rotated_ahead:
+            skipped, lines = self._skip_rotated_ahead(lines)
         if not self.max_bytes:
             self._append(b"".join(lines))
         else:
             chunk: list[bytes] = []
             chunk_size = 0
-            for line in lines:
-                if self._size + chunk_size + len(line) > self.max_bytes and (
-                    self._size or chunk_size
-                ):
-                    self._append(b"".join(chunk))
-                    chunk, chunk_size = [], 0
-                    self._rotate()
-                chunk.append(line)
-                chunk_size += len(line)
-            self._append(b"".join(chunk))
+            done = 0  # lines of this batch written to files that are rotated
+            try:
+                for index, line in enumerate(lines):
+                    if self._size + chunk_size + len(line) > self.max_bytes and (
+                        self._size or chunk_size
+                    ):
+                        self._append(b"".join(chunk))
+                        chunk, chunk_size = [], 0
+                        done = index  # written, in the file that is rotated now
+                        self._rotate()
+                    chunk.append(line)
+                    chunk_size += len(line)
+                self._append(b"".join(chunk))
+            except OSError:
+                self._rotated_ahead = skipped + lines[:done]
+                raise
         if self.fsync == "batch":
             os.fsync(self._descriptor())
 
@@ -91,14 +108,30 @@ class FileSink(Sink):
         return self._fd
 
     def _append(self, data: bytes) -> None:
-        """One ``write`` of whole lines (looping only if the kernel takes part of it)."""
+        """One ``write`` of whole lines (looping only if the kernel takes part of it); on a
+        failure, the file is cut back to its last whole line before the error is raised."""
         if not data:
             return
         fd = self._descriptor()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        if self._torn:
+            truncate_to(fd, self._size)  # never a line behind part of one
+            self._torn = False
+        try:
+            append_whole(fd, data, self._size)
+        except TornTail:
+            self._torn = True
+            raise
         self._size += len(data)
+
+    def _skip_rotated_ahead(self, lines: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+        """The lines a failed attempt at this batch left in rotated files, and the rest."""
+        ahead, self._rotated_ahead = self._rotated_ahead, []
+        if lines[: len(ahead)] == ahead:
+            return ahead, lines[len(ahead) :]
+        if ahead[: len(lines)] == lines:  # a part of the batch came first
+            self._rotated_ahead = ahead[len(lines) :]
+            return [], []
+        return [], lines
 
     def _rotate(self) -> None:
         if self.fsync != "never":

@@ -26,7 +26,7 @@ from collector import Sink, SinkSpec, hookimpl
 
 DEFAULT_DATABASE = "hotprobe"
 DEFAULT_COLLECTION = "events"
-INDEXES = (("probe", "timestamp"), ("run", "seq"))
+INDEXES = (("probe", "timestamp"), ("run", "seq"), ("run", "timestamp"), ("run", "event"))
 #: Timeouts used unless the connection string sets its own: an outage is noticed in seconds.
 CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 

@@ -1,4 +1,9 @@
-"""``stdout``: kept events as JSON lines on standard output."""
+"""``stdout``: kept events as JSON lines on standard output.
+
+On a terminal, where a person reads them, the characters JSON allows raw but a terminal obeys
+(C1 controls, DEL, bidirectional controls) are written as ``\\uXXXX`` escapes, which every
+JSON reader decodes to the same text (``collector.text.inert_json``); into a pipe or a file
+the bytes are orjson's, unchanged."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 import orjson
 
 from collector import Sink, SinkSpec, hookimpl
+from collector.text import inert_json
 
 
 class StdoutSink(Sink):
@@ -16,9 +22,12 @@ class StdoutSink(Sink):
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
         self.stream = sys.stdout
+        self.to_terminal = self.stream.isatty()
 
     def write(self, events: list[dict[str, Any]]) -> None:
         data = b"".join(orjson.dumps(event, default=str) + b"\n" for event in events)
+        if self.to_terminal:
+            data = inert_json(data)
         buffer = getattr(self.stream, "buffer", None)
         if buffer is not None:
             self.stream.flush()

@@ -18,35 +18,38 @@ every call into a no-op. The probe never imports the collector; they share the w
 
 from __future__ import annotations
 
-import atexit
-import os
-from dataclasses import replace
-from typing import Any
+import atexit as _atexit
+import os as _os
+from dataclasses import replace as _replace
+from typing import Any as _Any
 
 from probe import _exit, _settings, _stream
-from probe._iterate import caller_name, iterate
-from probe._progress import DisabledProgress, Progress
-from probe._stream import Stream, transport
+from probe._iterate import caller_name as _caller_name
+from probe._iterate import iterate
+from probe._marks import MarkStreams as _MarkStreams
+from probe._progress import DisabledProgress as _DisabledProgress
+from probe._progress import Progress
+from probe._stream import transport as _transport
 from probe._track import track
 
-__all__ = ["Progress", "configure", "emit", "iterate", "progress", "stats", "track"]
+__all__ = ["Progress", "configure", "emit", "flush", "iterate", "progress", "stats", "track"]
 
-_marks: dict[str, Stream] = {}
+_marks = _MarkStreams()
 
 
-def progress(name: str | None = None, total: int | float | None = None, **fields: Any) -> Progress:
+def progress(name: str | None = None, total: int | float | None = None, **fields: _Any) -> Progress:
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
     on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
-    kind = Progress if _settings.settings.enabled else DisabledProgress
-    return kind(name or caller_name(), total, fields)
+    kind = Progress if _settings.settings.enabled else _DisabledProgress
+    return kind(name or _caller_name(), total, fields)
 
 
-def emit(name: str, **fields: Any) -> None:
-    """Send one ``mark`` event on stream ``name`` now, unthrottled, with ``fields`` as data."""
-    stream = _marks.get(name)
-    if stream is None:
-        stream = _marks[name] = _stream.resettable(Stream(name))
-    stream.mark(fields)
+def emit(name: str, **fields: _Any) -> None:
+    """Send one ``mark`` event on stream ``name`` now, unthrottled, with ``fields`` as data.
+
+    Its ``n`` counts the marks of ``name``; the probe keeps that count for the 4096 names
+    used most recently (a name unused for longer starts again at 1)."""
+    _marks.mark(name, fields)
 
 
 def configure(
@@ -58,8 +61,8 @@ def configure(
     enabled: bool | None = None,
     run: str | None = None,
     exit_timeout: float | None = None,
-    server_key: str | os.PathLike | None = None,
-    client_key: str | os.PathLike | None = None,
+    server_key: str | _os.PathLike | None = None,
+    client_key: str | _os.PathLike | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -72,6 +75,8 @@ def configure(
     collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
     Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
+
+    The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
     """
     changes = {
         key: value
@@ -90,29 +95,44 @@ def configure(
     }
     if "socket" in changes and changes["socket"] not in _settings.SOCKET_KINDS:
         raise ValueError(f"socket must be one of {_settings.SOCKET_KINDS}, not {socket!r}")
-    new = replace(_settings.settings, **changes)
+    new = _replace(_settings.settings, **changes)
     if new.server_key and ("server_key" in changes or "client_key" in changes):
         from probe._curve import client_keys
 
         client_keys(new.server_key, new.client_key)  # a bad key file raises here, not later
-    for key, value in vars(new).items():  # settings is shared by reference: update in place
-        setattr(_settings.settings, key, value)
-    transport.reconfigure(_settings.settings)
+    _transport.reconfigure(new)
+    _settings.settings = new  # one reference, swapped at once
 
 
-def stats() -> dict[str, Any]:
-    """Counters of this process's probe: events sent, dropped in total and since the last
-    successful send, and where they go."""
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every queued event has been handed to a peer, at most ``timeout`` seconds
+    (default: ``exit_timeout``). Returns True if none waits any more."""
+    wait = _settings.settings.exit_timeout if timeout is None else timeout
+    return _transport.flush(wait)
+
+
+def stats() -> dict[str, _Any]:
+    """Counters of this process's probe.
+
+    ``sent``: events handed to a peer whose handshake succeeded (ZeroMQ queues nothing for a
+    peer that is not there); ``queued``: events waiting in this process for one; ``dropped``:
+    events given up (the queue was full, or they were still queued at exit), in total and
+    since the last event sent (which reports them in its ``dropped`` field); ``connected``:
+    a peer is there now; ``handshake_failures``: peers refused (CURVE keys that do not match);
+    ``endpoint`` and ``socket``: where events go, and how."""
     return {
-        "sent": transport.sent,
-        "dropped": transport.dropped_total,
-        "dropped_since_last_send": transport.dropped,
-        "endpoint": transport.endpoint,
-        "socket": transport.kind,
+        "sent": _transport.sent,
+        "queued": _transport.queued,
+        "dropped": _transport.dropped_total,
+        "dropped_since_last_send": _transport.dropped_since_last_send,
+        "connected": _transport.connected,
+        "handshake_failures": _transport.handshake_failures,
+        "endpoint": _transport.endpoint,
+        "socket": _transport.kind,
         "open_streams": len(_stream._open_streams),
         "enabled": _settings.settings.enabled,
     }
 
 
-transport.on_open = _exit.install_worker_hooks
-atexit.register(_exit.shutdown)
+_transport.on_open = _exit.install_worker_hooks
+_atexit.register(_exit.shutdown)

@@ -21,8 +21,8 @@ _PREFIX = "_hotprobe_"
 _TEMPLATE = """
 def _hotprobe_factory(_hotprobe_func, _hotprobe_stream, _hotprobe_defaults):
     def wrapper({parameters}):
-        if _hotprobe_stream.n >= _hotprobe_stream.next_check:
-            _hotprobe_stream.next_check = _hotprobe_stream.checkpoint()
+        if _hotprobe_stream.n >= _hotprobe_stream._next_check:
+            _hotprobe_stream._next_check = _hotprobe_stream.checkpoint()
         try:
             _hotprobe_result = _hotprobe_func({arguments})
         except BaseException as _hotprobe_exc:

@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from probe._settings import settings
+from probe import _settings
 from probe._stream import Stream
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ def iterate(
     ``total`` defaults to ``len(iterable)`` when it has one. ``fields`` travel in ``data``.
     With the probe disabled, the iterable itself is returned: no overhead at all.
     """
-    if not settings.enabled:
+    if not _settings.settings.enabled:
         return iterable
     if total is None:
         try:
@@ -40,7 +40,7 @@ def iterate(
             total = None
     stream = Stream(name or caller_name(), total, fields)
     counted = _counted(iterable, stream)
-    stream.owner = weakref.ref(counted)  # so that an exit can end it with its exact count
+    stream._owner = weakref.ref(counted)  # so that an exit can end it with its exact count
     return counted
 
 

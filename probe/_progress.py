@@ -20,9 +20,9 @@ class Progress(Stream):
         """Add ``k`` units done; ``fields`` (optional) travel in the next event's ``data``."""
         n = self.n = self.n + k
         if fields:
-            self.fields = fields
-        if n >= self.next_check:
-            self.next_check = self.checkpoint()
+            self._data = fields
+        if n >= self._next_check:
+            self._next_check = self.checkpoint()
 
     def __exit__(
         self,

@@ -16,13 +16,13 @@ from time import perf_counter
 from typing import Any
 from weakref import WeakSet
 
-from probe._settings import settings
+from probe import _settings
 from probe._transport import Transport
 from probe._wire import safe_repr, utc_timestamp
 from probe.protocol import PROTOCOL_VERSION
 
 HOST = socket.gethostname()
-transport = Transport(settings)
+transport = Transport(_settings.settings)
 
 _open_streams: set[Stream] = set()
 _resettable: WeakSet[Stream] = WeakSet()
@@ -33,62 +33,63 @@ class Stream:
 
     __slots__ = (
         "__weakref__",
-        "check_n",
-        "check_time",
-        "fields",
-        "last_n",
-        "last_time",
+        "_check_n",
+        "_check_time",
+        "_data",
+        "_last_n",
+        "_last_time",
+        "_next_check",
+        "_owner",
+        "_pending",
+        "_stride",
+        "_t0",
         "n",
         "name",
-        "next_check",
-        "owner",
-        "pending",
-        "stride",
-        "t0",
         "total",
     )
 
     def __init__(self, name: str, total: int | float | None = None, fields: dict | None = None):
         self.name = name
         self.total = total
-        self.fields = fields or None
-        self.owner: Callable[[], Generator | None] | None = None
+        self._data = fields or None
+        self._owner: Callable[[], Generator | None] | None = None
         self._reset()
 
     def _reset(self) -> None:
         self.n = 0
-        self.pending = True
-        self.next_check = 0
-        self.stride = 1
-        self.t0 = self.last_time = self.check_time = perf_counter()
-        self.last_n = self.check_n = 0
+        self._pending = True
+        self._next_check = 0
+        self._stride = 1
+        self._t0 = self._last_time = self._check_time = perf_counter()
+        self._last_n = self._check_n = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Send ``start`` and register for the ``end`` at exit."""
-        self.pending = False
-        self.t0 = self.last_time = self.check_time = perf_counter()
-        self.check_n = self.n
-        self.next_check = self.n + 1
+        self._pending = False
+        self._t0 = self._last_time = self._check_time = perf_counter()
+        self._check_n = self.n
+        self._next_check = self.n + 1
         _open_streams.add(self)
-        self._send("start", self.n, self.t0)
+        self._send("start", self.n, self._t0)
 
     def checkpoint(self) -> int:
         """Called every ``stride`` units: send ``start`` if still pending, else ``progress``
         if the interval passed. Returns the count at which to call again."""
         n = self.n
-        if self.pending:
+        if self._pending:
             self.start()
             return n + 1
         now = perf_counter()
-        if now - self.last_time >= settings.min_interval:
+        min_interval = _settings.settings.min_interval
+        if now - self._last_time >= min_interval:
             self._send("progress", n, now)
-        dt = now - self.check_time
+        dt = now - self._check_time
         if dt > 0:
-            wanted = int((n - self.check_n) / dt * settings.min_interval * 0.25)
-            self.stride = max(1, min(wanted, 2 * self.stride))
-        self.check_time, self.check_n = now, n
-        return n + self.stride
+            wanted = int((n - self._check_n) / dt * min_interval * 0.25)
+            self._stride = max(1, min(wanted, 2 * self._stride))
+        self._check_time, self._check_n = now, n
+        return n + self._stride
 
     def finish(self) -> None:
         """Send ``end`` with the totals."""
@@ -97,7 +98,7 @@ class Stream:
 
     def fail(self, exc: BaseException, *, final: bool = True) -> None:
         """Send ``error`` describing ``exc``; ``final`` closes the stream."""
-        if self.pending:
+        if self._pending:
             self.start()
         if final:
             _open_streams.discard(self)
@@ -108,20 +109,20 @@ class Stream:
         error = {"type": type(exc).__qualname__, "message": message}
         self._send("error", self.n, perf_counter(), error=error)
 
-    def mark(self, fields: dict[str, Any]) -> None:
-        """Send a one-off ``mark`` event carrying ``fields``."""
-        self.n += 1
-        self._send("mark", self.n, perf_counter(), data=fields)
+    def mark(self, n: int, fields: dict[str, Any]) -> None:
+        """Send a one-off ``mark`` event, the ``n``-th of this stream, carrying ``fields``."""
+        self._send("mark", n, perf_counter(), data=fields)
 
     # -- sending ---------------------------------------------------------------------------
     def _send(self, kind: str, n: int, now: float, **extra: Any) -> None:
+        settings = _settings.settings
         if not settings.enabled:
             return
         try:
-            dt = now - self.last_time
-            rate = (n - self.last_n) / dt if dt > 0 and kind == "progress" else None
+            dt = now - self._last_time
+            rate = (n - self._last_n) / dt if dt > 0 and kind == "progress" else None
             if kind != "mark":
-                self.last_time, self.last_n = now, n
+                self._last_time, self._last_n = now, n
             event = {
                 "v": PROTOCOL_VERSION,
                 "timestamp": utc_timestamp(),
@@ -129,14 +130,14 @@ class Stream:
                 "event": kind,
                 "n": n,
                 "total": self.total,
-                "elapsed": round(now - self.t0, 6),
+                "elapsed": round(now - self._t0, 6),
                 "rate": rate,
                 "host": HOST,
                 "pid": os.getpid(),
                 "run": settings.run,
             }
-            if self.fields and "data" not in extra:
-                event["data"] = self.fields
+            if self._data and "data" not in extra:
+                event["data"] = self._data
             event.update(extra)
             transport.send(event)
         except Exception as exc:  # the probe never raises into the program it observes
@@ -157,7 +158,7 @@ def finish_open_streams() -> None:
     own count is exact; a generator that is running (we are in a signal handler inside its
     loop) cannot be closed, and its stream ends with the count of its last checkpoint."""
     for stream in list(_open_streams):
-        generator = stream.owner() if stream.owner is not None else None
+        generator = stream._owner() if stream._owner is not None else None
         if generator is not None:
             with contextlib.suppress(Exception):
                 generator.close()

@@ -12,8 +12,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from probe import _settings
 from probe._exact import exact_wrapper
-from probe._settings import settings
 from probe._stream import Stream, resettable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +42,7 @@ def track(func: Any = None, /, *, name: str | None = None, total: int | None = N
 
 
 def _decorate(func: Any, name: str | None, total: int | None) -> Any:
-    if not settings.enabled:
+    if not _settings.settings.enabled:
         return func
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(_decorate(func.__func__, name, total))
@@ -64,8 +64,8 @@ def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]
     """One call, one unit: the generic form of ``_exact``'s template."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint()
+        if stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
@@ -82,8 +82,8 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint()
+        if stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         resume, value = generator.send, None
         while True:
             try:
@@ -94,8 +94,8 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
                 stream.fail(exc, final=False)
                 raise
             stream.n += 1
-            if stream.n >= stream.next_check:
-                stream.next_check = stream.checkpoint()
+            if stream.n >= stream._next_check:
+                stream._next_check = stream.checkpoint()
             try:
                 value = yield item
                 resume = generator.send
@@ -112,8 +112,8 @@ def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any
     """One completed call (awaited to its end), one unit."""
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint()
+        if stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
@@ -130,8 +130,8 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        if stream.n >= stream.next_check:
-            stream.next_check = stream.checkpoint()
+        if stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         resume, value = generator.asend, None
         while True:
             try:
@@ -142,8 +142,8 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
                 stream.fail(exc, final=False)
                 raise
             stream.n += 1
-            if stream.n >= stream.next_check:
-                stream.next_check = stream.checkpoint()
+            if stream.n >= stream._next_check:
+                stream._next_check = stream.checkpoint()
             try:
                 value = yield item
                 resume = generator.asend

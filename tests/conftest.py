@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not h
 
 # Subprocesses import this checkout, whatever copy of hotprobe is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+MOUNT_TIMEOUT = 30.0
 
 
 @pytest.fixture
@@ -56,3 +58,31 @@ def mongo_spec(mongo_servers) -> Iterator:
     ``MONGODB_URI`` when set, else on a ``secantusd-py`` started for the test."""
     server = None if external_server() else mongo_servers()
     yield lambda collection, **options: collection_uri(server, collection, **options)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+    """``small_disk(name, size)`` mounts a tmpfs of ``size`` (``"2m"``) on ``tmp_path/name``
+    (filled up by ``tests.helpers.fill``); every one is unmounted after the test. Mounting
+    needs root: as anyone else the test is skipped; as root, a failed mount fails the test."""
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        directory = tmp_path / name
+        directory.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=MOUNT_TIMEOUT,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"cannot mount a tmpfs on {directory}: {result.stderr.strip()}")
+        mounted.append(directory)
+        return directory
+
+    yield mount
+    for directory in reversed(mounted):
+        subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=MOUNT_TIMEOUT)

@@ -1,5 +1,5 @@
 """What the tests share: paths, polling, a collector process, the environment probe programs
-run in, CURVE keys, free ports, and the stats line parsed."""
+run in, CURVE keys, free ports, the stats line parsed, and filling a disk."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ PROGRAMS = TESTS / "programs"  # the probe programs tests run in subprocesses
 SINK_PLUGINS = TESTS / "sink_plugins"  # plugin modules tests install as distributions
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
+#: Free bytes ``fill`` leaves: less than one batch of events, so a write of one is cut short.
+LEFT_FREE = 16 << 10
 
 T = TypeVar("T")
 
@@ -190,6 +192,22 @@ class CollectorProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+
+
+def fill(disk: Path, leave: int = LEFT_FREE) -> Path:
+    """Take every free byte of ``disk`` but ``leave``; returns the filler file."""
+    filler = disk / "filler"
+    chunk = b"\0" * (64 << 10)
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        while os.write(fd, chunk):
+            pass
+    except OSError:  # ENOSPC: the disk is full
+        pass
+    finally:
+        os.close(fd)
+    os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler
 
 
 WEB_URL = re.compile(r"hotprobe: web view at (http://\S+)")

@@ -41,6 +41,8 @@ def test_file_sets_every_option_and_the_command_line_wins(tmp_path):
         trailing = true
         sink = ["stdout", "file:events.jsonl"]
         dead_letter = "rejects.jsonl"
+        dead-letter-max-bytes = "8MiB"
+        dead-letter-backups = 0
         max-message-size = "4MiB"
         stats-interval = 2
         shutdown-timeout = 3.5
@@ -56,6 +58,8 @@ def test_file_sets_every_option_and_the_command_line_wins(tmp_path):
         trailing=True,
         sinks=["stdout", "file:events.jsonl"],
         dead_letter="rejects.jsonl",
+        dead_letter_max_bytes=8 << 20,
+        dead_letter_backups=0,
         max_message_size=4 << 20,
         stats_interval=2.0,
         shutdown_timeout=3.5,
@@ -75,6 +79,7 @@ def test_file_sets_every_option_and_the_command_line_wins(tmp_path):
         ("trailing = 'yes'", "option 'trailing': expected true or false, not 'yes'"),
         ("max-message-size = '2 parsecs'", "expected a size in bytes > 0 such as 1048576 or 4MiB"),
         ("sink = [1]", "option 'sink': expected a string or a list of strings"),
+        ("dead-letter-backups = -1", "option 'dead-letter-backups': expected a whole number >= 0"),
         ("interval = ", "is not valid TOML"),
     ],
 )
@@ -92,6 +97,8 @@ def test_bad_file_options_are_refused_with_what_is_allowed(tmp_path, content, me
         (["--interval", "-2"], "argument --interval: expected a number of seconds >= 0, not '-2'"),
         (["--max-message-size", "0"], "expected a size in bytes > 0 such as 1048576 or 4MiB"),
         (["--key", ","], "argument --key: expected field names such as host,pid,probe"),
+        (["--dead-letter-max-bytes", "lots"], "expected a size in bytes > 0 such as 1048576"),
+        (["--dead-letter-backups", "x"], "argument --dead-letter-backups: expected a whole number"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["--sink", "carrier-pigeon:coop"], "unknown sink scheme 'carrier-pigeon' (known: file,"),
         (["--sink", "file"], "file sink needs a path: file:PATH"),

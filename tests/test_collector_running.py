@@ -84,7 +84,43 @@ def test_rejected_messages_are_dead_lettered_with_reason_and_bytes(tmp_path, sta
     assert not (tmp_path / "hotprobe-dead-letter.jsonl").exists()
 
 
-def test_oversized_message_is_dropped_and_everyone_else_keeps_sending(tmp_path, start_collector):
+def test_oversized_messages_are_rejected_counted_and_their_senders_keep_sending(
+    tmp_path, start_collector
+):
+    out, dead = tmp_path / "events.jsonl", tmp_path / "dead.jsonl"
+    collector = start_collector(
+        "--interval", "0", "--max-message-size", "1KiB", "--sink", f"file:{out}",
+        "--dead-letter", str(dead),
+    )  # fmt: skip
+    big = b'{"blob": "' + b"x" * 1500 + b'"}'  # over 1 KiB, under twice that
+    with (
+        client(collector.endpoint) as pair,
+        client(fan_in_endpoint(collector.endpoint), zmq.PUSH) as push,
+    ):
+        pair.send(event(0, 0))
+        pair.send(big)
+        pair.send(event(1, 1))
+        push.send(big)
+        push.send(event(2, 2, probe="q"))
+        assert wait_for(lambda: len(read_jsonl(out)) == 3), collector.stderr
+        assert "disconnected" not in collector.stderr  # nobody was cut off
+    assert collector.stop() == 0
+    assert sorted(e["n"] for e in read_jsonl(out)) == [0, 1, 2]
+    last = [line for line in collector.stderr.splitlines() if "stats:" in line][-1]
+    assert "received=5 kept=3 suppressed=0 rejected=2 oversized=2 " in last
+    records = read_jsonl(dead)
+    assert len(records) == 2
+    for record in records:
+        assert record["reason"] == (
+            f"message of {len(big)} bytes is over --max-message-size 1024; "
+            "raw_base64 holds its first 1024 bytes"
+        )
+        assert base64.b64decode(record["raw_base64"]) == big[:1024]
+
+
+def test_a_message_over_twice_the_limit_disconnects_its_sender_and_no_one_else(
+    tmp_path, start_collector
+):
     out = tmp_path / "events.jsonl"
     collector = start_collector(
         "--interval", "0", "--max-message-size", "1KiB", "--sink", f"file:{out}"
@@ -93,7 +129,7 @@ def test_oversized_message_is_dropped_and_everyone_else_keeps_sending(tmp_path, 
         big.send(event(0, 0))
         big.send(b'{"blob": "' + b"x" * 4096 + b'"}')
         assert wait_for(lambda: "disconnected" in collector.stderr), collector.stderr
-    assert "--max-message-size 1024 bytes" in collector.stderr
+    assert "a message over 2048 bytes, twice --max-message-size" in collector.stderr
     with client(fan_in_endpoint(collector.endpoint), zmq.PUSH) as other:
         for n in range(1, 6):
             other.send(event(n, n))

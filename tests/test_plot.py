@@ -34,6 +34,24 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def recorded_with_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real collector's file, from a real run whose ``fit`` loop reports ``loss`` and which
+    sends one mark."""
+    tmp_path = tmp_path_factory.mktemp("recorded-data")
+    path = tmp_path / "run.jsonl"
+    collector = CollectorProcess(tmp_path, ["--interval", "0", "--sink", f"file:{path}"]).start()
+    try:
+        result = run_program(
+            "history_workload", "done", endpoint=collector.endpoint, HOTPROBE_RUN="field-run"
+        )
+        assert result.returncode == 0, result.stderr
+        assert wait_for(lambda: "checkpoint" in {e["probe"] for e in read_jsonl(path)})
+    finally:
+        assert collector.stop() == 0
+    return path
+
+
 def image_pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=float)
 
@@ -116,7 +134,8 @@ def test_restarts_break_the_line_and_unusable_records_are_counted() -> None:
     assert series.total == 10
     assert series.rates == []
     assert [n for _, n in series.errors] == [4]
-    assert chosen.skipped == 5
+    assert [label for _, label in chosen.marks] == ["result"]  # drawn as a labelled tick
+    assert chosen.skipped == 4
 
 
 def test_clear_errors(tmp_path: Path, capsys) -> None:
@@ -151,3 +170,48 @@ def test_rotated_files_are_drawn_together(recorded: Path, tmp_path: Path) -> Non
     assert main(["plot", str(recorded), "-o", str(whole)]) == 0
     assert main(["plot", str(older), str(newer), "-o", str(parts)]) == 0
     assert parts.read_text() == whole.read_text()
+
+
+def test_data_fields_marks_and_a_time_span_are_selected() -> None:
+    events = [
+        event("r", "fit", 1, data={"loss": 1.0}),
+        event("r", "fit", 2, data={"loss": 0.5, "note": "text"}),
+        event("r", "load", 3),
+        event("r", "epoch-1", 4, "mark"),
+        event("r", "fit", 6, data={"loss": 0.25}),
+    ]
+    chosen = select(events, fields=["loss", "note"])
+    fit, load = chosen.series
+    assert fit.fields["loss"][1] == [1.0, 0.5, 0.25]
+    assert "note" not in fit.fields and load.fields == {}  # only numbers, only where carried
+    assert [label for _, label in chosen.marks] == ["epoch-1"]
+    span = select(events, fields=["loss"], since=fit.times[1], until=load.times[0])
+    assert span.series[0].fields["loss"][1] == [0.5]
+    assert span.marks == []  # the mark came after the span
+    assert [label for _, label in select(events, since=load.times[0]).marks] == ["epoch-1"]
+
+
+def test_a_field_is_drawn_in_its_own_panel_and_the_default_name_is_the_run(
+    recorded_with_data: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", str(recorded_with_data), "--field", "loss"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "field-run.png"
+    assert "1 marks" in err
+    pixels = image_pixels(tmp_path / "field-run.png")
+    assert pixels.std() > 20 and len({tuple(p) for p in pixels.reshape(-1, 3)[::7]}) > 50
+    assert main(["plot", str(recorded_with_data), "--field", "nope", "-o", "x.svg"]) == 0
+    assert "no stream carries nope" in capsys.readouterr().err
+
+
+def test_the_panels_are_progress_rate_and_each_field(recorded_with_data: Path, tmp_path) -> None:
+    from collector.history.read import Unreadable, read_events
+    from collector.plot.draw import draw
+
+    events = [e for batch in read_events([str(recorded_with_data)], Unreadable()) for e in batch]
+    chosen = select(events, fields=["loss"])
+    assert [label for _, label in chosen.marks] == ["checkpoint"]
+    panels = draw(chosen.series, str(tmp_path / "a.png"), 800, 600, "t", ["loss"], chosen.marks)
+    assert panels == ["% of total", "rate (per s)", "loss"]
+    assert draw(chosen.series, str(tmp_path / "b.png"), 800, 600, "t") == panels[:2]

@@ -96,3 +96,14 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path, capsys) -> None:
     uri = f"mongodb://127.0.0.1:{free_port()}/?directConnection=true&serverSelectionTimeoutMS=300"
     assert main(["plot", uri, "-o", str(tmp_path / "x.png")]) == 1
     assert "cannot read from MongoDB" in capsys.readouterr().err
+
+
+def test_errors_name_the_source_without_its_secrets(
+    mongodb_uri: str, tmp_path: Path, capsys
+) -> None:
+    uri = f"{mongodb_uri}&authMechanismProperties=SERVICE_NAME:m,AWS_SESSION_TOKEN:TOKEN-5e55"
+    args = ["plot", uri, "--collection", "nothing", "-o", str(tmp_path / "x.png")]
+    assert main(args) == 1
+    error = capsys.readouterr().err
+    assert "nothing to draw in mongodb://" in error and "AWS_SESSION_TOKEN:***" in error
+    assert "TOKEN-5e55" not in error

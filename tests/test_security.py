@@ -174,6 +174,23 @@ def test_unusable_curve_options_stop_the_collector_before_it_binds(tmp_path):
     assert not (tmp_path / "hotprobe-spool").exists()  # stopped before the sinks were made
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_secret_key_others_can_read_is_refused(tmp_path, mode):
+    """As ssh refuses an open private key: exit 2, one line naming the file and the fix
+    (0600, as ``hotprobe keys generate`` writes it, is what every other test here uses)."""
+    keys, clients = make_keys(tmp_path)
+    secret = keys / "collector.key_secret"
+    secret.chmod(mode)
+    args = ("--curve-secret-key", str(secret), "--curve-clients", str(clients))
+    result = hotprobe("collect", "--bind", free_tcp_endpoint(), "--sink", "stdout", *args,
+                      cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{secret}: permissions {mode:04o} are too open" in result.stderr
+    assert f"chmod 600 {secret}" in result.stderr
+    assert not (tmp_path / "hotprobe-spool").exists()  # stopped before the sinks were made
+
+
 def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"

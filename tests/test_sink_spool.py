@@ -8,7 +8,9 @@ import sys
 import pytest
 
 from collector.pipeline.endpoints import free_tcp_endpoint
-from collector.pipeline.spool import Spool, SpoolUnavailable, redacted, spool_directory
+from collector.pipeline.spool import Spool, SpoolUnavailable, spool_directory
+from collector.redact import redacted
+from tests.helpers import fill
 
 
 def batch(start: int, count: int) -> list[dict]:
@@ -115,3 +117,25 @@ def test_a_second_collector_on_the_same_spool_stops_at_start(tmp_path, start_col
     assert second.returncode == 2
     assert "in use by another collector" in second.stderr
     assert first.stop() == 0
+
+
+def test_an_append_cut_short_by_a_full_disk_leaves_only_whole_records(small_disk):
+    disk = small_disk("spool", "1m")
+    spool = Spool(disk / "s", max_bytes=1 << 30)
+    spool.append([batch(0, 100)])
+    filler = fill(disk)
+    big = [{"seq": i, "pad": "x" * 200} for i in range(100, 400)]
+    with pytest.raises(OSError, match="No space left"):
+        spool.append([big])
+    with pytest.raises(OSError, match="No space left"):
+        spool.prepend(big)
+    assert spool.events == 100
+    filler.unlink()
+    spool.append([batch(400, 100)])
+    spool.prepend(batch(-5, 5))
+    spool.close()
+    segments = sorted((disk / "s").glob("*.spool"))
+    assert len(segments) == 2  # the failed prepend left no file behind
+    restarted = Spool(disk / "s", max_bytes=1 << 30)
+    assert drain(restarted) == list(range(-5, 100)) + list(range(400, 500))
+    assert restarted.lost == 0

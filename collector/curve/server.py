@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import shlex
+import stat
 import threading
 
 import zmq
@@ -34,6 +36,18 @@ def curve_server(secret_key_file: str | None, clients_dir: str | None) -> CurveS
     return CurveServer(secret_key_file, clients_dir)
 
 
+def refuse_open_secret_key(path: str) -> None:
+    """Raise ``KeyFileError`` when the secret key file grants its group or others any access
+    (as ssh refuses such a private key): the message names the file and the ``chmod``."""
+    path = os.path.expanduser(path)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"--curve-secret-key {path}: permissions {mode:04o} are too open, others than its "
+            f"owner can read the secret key; run chmod 600 {shlex.quote(path)}"
+        )
+
+
 class CurveServer:
     """The collector's key pair and the directory of client public keys allowed in.
 
@@ -52,6 +66,7 @@ class CurveServer:
             self._public, self._secret = read_keypair(secret_key_file)
         except KeyFileError as exc:
             raise KeyFileError(f"--curve-secret-key: {exc}") from None
+        refuse_open_secret_key(secret_key_file)
         self.client_keys = AllowedKeys(clients_dir)
         if not self.client_keys.current():
             log.warning("no client keys in %s: every client will be refused", clients_dir)

@@ -14,11 +14,13 @@ from collector.curve.server import CurveServer, curve_server
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.decode import decode_batch
 from collector.pipeline.delivery import DeliveryOptions, SinkRunner, split_delivery_options
+from collector.pipeline.event import Rejected
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
-from collector.pipeline.receive import Receiver
-from collector.pipeline.spool import Spool, redacted, spool_directory
+from collector.pipeline.receive import Receiver, take_oversized
+from collector.pipeline.spool import Spool, spool_directory
 from collector.pipeline.stats import Counters, stats_line
+from collector.redact import redacted
 from collector.registry import BrokenSinkFactory, Registry
 from probe.protocol import fan_in_endpoint, is_loopback
 
@@ -77,7 +79,9 @@ class Collector:
         self.runners = runners
         self.counters = Counters()
         self.filter = IntervalFilter(config.interval, config.key, trailing=config.trailing)
-        self.dead_letters = DeadLetters(config.dead_letter)
+        self.dead_letters = DeadLetters(
+            config.dead_letter, config.dead_letter_max_bytes, config.dead_letter_backups
+        )
         self._stop = threading.Event()
         self._processors = self._event_processors()
         if curve is None:
@@ -155,16 +159,24 @@ class Collector:
         raws = self.receiver.receive_batch(timeout_ms)
         if not raws:
             return 0
+        received = len(raws)
+        if max(map(len, raws)) > self.config.max_message_size:
+            oversized = take_oversized(raws, self.config.max_message_size)
+            self.counters.oversized += len(oversized)
+            self._reject(oversized)
         batch = decode_batch(raws, time.time())
         if batch.rejected:
-            self.counters.rejected += len(batch.rejected)
-            for rejected in batch.rejected:
-                self.dead_letters.write(rejected)
+            self._reject(batch.rejected)
         kept = self.filter.select(batch.fields, batch.times, time.monotonic())
         if kept:
             self._dispatch(kept)
-        self.counters.received += len(raws)
-        return len(raws)
+        self.counters.received += received
+        return received
+
+    def _reject(self, rejected: list[Rejected]) -> None:
+        self.counters.rejected += len(rejected)
+        for message in rejected:
+            self.dead_letters.write(message)
 
     def _dispatch(self, events: list[dict[str, Any]]) -> None:
         """Hand kept events to the ``process_event`` hooks, then to every sink."""
@@ -198,6 +210,7 @@ class Collector:
     def _log_stats(self) -> None:
         self.counters.suppressed = self.filter.suppressed
         self.counters.dead_letter_failures = self.dead_letters.failures
+        self.counters.dead_letters_dropped = self.dead_letters.dropped
         self.counters.pair_peers_cut_off = self.monitor.pair_peers_cut_off
         self.counters.refused = self.monitor.refused
         stats_log.info("%s", stats_line(self.counters, self.runners))

@@ -301,6 +301,7 @@ class SinkRunner:
                     self._counts.lost += len(batch)
                 return False
             self._counts.spooled += len(batch)
+            self._reported.discard("spool")
             return True
 
     def _call(self, what: str, method: Any) -> bool:
@@ -336,9 +337,14 @@ class SinkRunner:
             self.spool.append(batches, sync)
         except OSError as exc:
             self._counts.lost += count
-            log.error("sink %r: cannot spool %d events, they are lost: %r", self.name, count, exc)
+            self._report(
+                "spool",
+                f"sink {self.name!r}: cannot spool ({exc!r}); events that cannot be kept are "
+                "lost, counted in lost until the spool takes them again",
+            )
             return
         self._counts.spooled += count
+        self._reported.discard("spool")
 
     def _abandon(self, deadline: float) -> None:
         """The worker is stuck in the sink: spool its batch in hand and everything queued."""

@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from collector.redact import redacted
 from collector.sinks import Sink
 
 log = logging.getLogger("collector")
@@ -70,7 +71,7 @@ class GuardedSink(Sink):
             log.error(
                 "sink %r (%s) has not returned from %s() for %.0f s; "
                 "its events wait in its own queue, other sinks are not held up",
-                self.spec.text,
+                redacted(self.spec.text),
                 self.origin,
                 what,
                 now - since,

@@ -1,5 +1,5 @@
-"""Watching who connects: libzmq cuts off a second PAIR peer without a word, drops an
-oversized message by disconnecting its sender, and refuses a peer whose handshake fails (no
+"""Watching who connects: libzmq cuts off a second PAIR peer without a word, drops a message
+over its size limit by disconnecting its sender, and refuses a peer whose handshake fails (no
 CURVE, the wrong keys). A socket monitor sees all three; this says so and counts."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from collector.pipeline.receive import PAIR
+from collector.pipeline.receive import PAIR, SOCKET_LIMIT_FACTOR
 
 log = logging.getLogger("collector")
 
@@ -139,10 +139,10 @@ class PeerMonitor:
                 watched.peers.discard(value)
                 if watched.kind == PAIR:
                     log.info(
-                        "peer on %s disconnected (it closed, or sent a message over "
-                        "--max-message-size %d bytes)",
+                        "peer on %s disconnected (it closed, or sent a message over %d bytes, "
+                        "twice --max-message-size, which ZeroMQ refuses)",
                         watched.endpoint,
-                        self.max_message_size,
+                        SOCKET_LIMIT_FACTOR * self.max_message_size,
                     )
 
     def _refuse(self, watched: _Watched, reason: str) -> None:

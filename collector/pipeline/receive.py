@@ -2,28 +2,61 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import zmq
 
 from collector.curve.server import CurveServer
+from collector.pipeline.event import Rejected
 
 log = logging.getLogger("collector")
 
 PAIR = "pair"
 FAN_IN = "fan-in"
+#: Sent to the PAIR peer after each batch read from it: the probe's proof that its PAIR
+#: connection is the one this socket reads (libzmq ignores a second peer without a word).
+ANSWER = b"ok"
+
+
+#: libzmq refuses messages over this many times ``max_message_size`` without reading them,
+#: disconnecting the sender; the collector sees, counts and rejects those in between.
+SOCKET_LIMIT_FACTOR = 2
+#: The bytes of an oversized message kept in the dead-letter file.
+OVERSIZED_PREFIX = 1024
 
 
 class BindError(OSError):
     """An endpoint that cannot be bound: in use, or not a ZeroMQ endpoint."""
 
 
+def take_oversized(raws: list[bytes], max_message_size: int) -> list[Rejected]:
+    """Remove the messages over ``max_message_size`` from ``raws`` (in place) and return them
+    rejected, each with its size in the reason and only its first bytes kept."""
+    rejected = []
+    kept = []
+    for raw in raws:
+        if len(raw) > max_message_size:
+            reason = (
+                f"message of {len(raw)} bytes is over --max-message-size {max_message_size}; "
+                f"raw_base64 holds its first {min(len(raw), OVERSIZED_PREFIX)} bytes"
+            )
+            rejected.append(Rejected(reason, raw[:OVERSIZED_PREFIX]))
+        else:
+            kept.append(raw)
+    raws[:] = kept
+    return rejected
+
+
 class Receiver:
     """Owns the collector's sockets. ``receive_batch`` returns raw messages without blocking
-    longer than its timeout.
+    longer than its timeout. After reading from a PAIR socket it answers its peer once.
 
-    ``MAXMSGSIZE`` is set on every socket: libzmq drops a larger message and disconnects the
-    peer that sent it; everyone else keeps sending. With ``curve``, every socket is a CURVE
+    Messages over ``max_message_size`` are returned too, for the collector to reject and
+    count (``take_oversized``); ``MAXMSGSIZE`` is set on every socket to
+    ``SOCKET_LIMIT_FACTOR`` times that, so libzmq never takes in more: it drops a larger
+    message and disconnects the peer that sent it (indistinguishable, for the collector, from
+    a peer that closed); everyone else keeps sending. With ``curve``, every socket is a CURVE
     server and only the clients it allows get in."""
 
     def __init__(
@@ -39,6 +72,7 @@ class Receiver:
             curve.start(self.context)
         self.poller = zmq.Poller()
         self.sockets: list[zmq.Socket] = []
+        self._pair_sockets: set[zmq.Socket] = set()
         self.endpoints: list[tuple[str, str]] = []
         for kind, endpoints in ((zmq.PAIR, pair_endpoints), (zmq.PULL, fan_in_endpoints)):
             for endpoint in endpoints:
@@ -46,7 +80,7 @@ class Receiver:
                 try:
                     sock.setsockopt(zmq.LINGER, 0)
                     sock.setsockopt(zmq.RCVHWM, 100_000)
-                    sock.setsockopt(zmq.MAXMSGSIZE, max_message_size)
+                    sock.setsockopt(zmq.MAXMSGSIZE, SOCKET_LIMIT_FACTOR * max_message_size)
                     if curve is not None:
                         curve.secure(sock)
                     sock.bind(endpoint)
@@ -60,6 +94,8 @@ class Receiver:
                         "(endpoints look like tcp://127.0.0.1:5556 or ipc:///tmp/hotprobe)"
                     ) from None
                 self.sockets.append(sock)
+                if kind == zmq.PAIR:
+                    self._pair_sockets.add(sock)
                 self.endpoints.append((PAIR if kind == zmq.PAIR else FAN_IN, endpoint))
                 self.poller.register(sock, zmq.POLLIN)
 
@@ -74,6 +110,9 @@ class Receiver:
                     append(recv(noblock))
             except zmq.Again:
                 pass
+            if sock in self._pair_sockets:
+                with contextlib.suppress(zmq.ZMQError):  # a peer that never reads is full
+                    sock.send(ANSWER, noblock)
         return batch
 
     def close(self) -> None:

@@ -3,7 +3,9 @@
 One directory per sink holds numbered segment files. A record is a 12-byte header (payload
 length, CRC-32 of the payload, event count, little-endian) and the batch as a JSON array.
 Appends are written and fsynced before they count; a record cut short by a crash (a torn
-tail) or failing its checksum ends its segment and is reported, never replayed as garbage.
+tail) or failing its checksum ends its segment and is reported, never replayed as garbage. An
+append cut short by a full disk is truncated away before the error is raised, so nothing is
+ever appended behind part of a record (a segment that cannot be truncated takes no more).
 The spool is bounded: when it would grow past ``max_bytes`` the oldest segments go, and the
 events in them are counted as lost. Not thread-safe: the owner serializes every call.
 """
@@ -24,6 +26,9 @@ from typing import Any
 
 import orjson
 
+from collector.appendfile import TornTail, append_whole, truncate_to
+from collector.redact import redacted
+
 log = logging.getLogger("collector")
 
 _HEADER = struct.Struct("<III")
@@ -31,23 +36,17 @@ _SUFFIX = ".spool"
 _CURSOR_SIZE = 64
 _FIRST_ID = 10**12  # room below for batches put back in front of the queue
 _USERINFO = re.compile(r"//[^/@]*@")
-_PASSWORD = re.compile(r"//([^/@:]*):[^/@]*@")
 
 
 class SpoolUnavailable(ValueError):
     """The spool directory cannot be used: in use by another collector, or not writable."""
 
 
-def redacted(sink_text: str) -> str:
-    """A sink spec fit for logs: a password in a connection string becomes ``***``."""
-    return _PASSWORD.sub(r"//\1:***@", sink_text)
-
-
 def spool_directory(root: str | os.PathLike[str], sink_text: str) -> Path:
     """The stable directory for a sink spec: a readable stem plus a hash of the whole spec
-    (credentials in a connection string never appear in the name)."""
+    (the name is made from the ``redacted`` spec, less its user name and options)."""
     digest = hashlib.sha256(sink_text.encode()).hexdigest()[:12]
-    readable = _USERINFO.sub("//", sink_text.partition("?")[0])
+    readable = _USERINFO.sub("//", redacted(sink_text).partition("?")[0])
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", readable).strip("_.")[:48] or "sink"
     return Path(root) / f"{stem}-{digest}"
 
@@ -85,6 +84,8 @@ class Spool:
         self._cursor_fd = os.open(
             self.directory / "cursor", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644
         )
+        self._cursor_failed = False
+        self._reserve_cursor()
         self._scan()
 
     # -- state ---------------------------------------------------------------------------
@@ -110,15 +111,28 @@ class Spool:
         if self._active is not None and self._active.size >= self.segment_bytes:
             self._close_active()
         if self._active is None:
-            self._active = self._new_segment(self._segments[-1].id + 1 if self._segments else None)
-            self._segments.append(self._active)
-            self._active_fd = _open_append(self._active.path)
-        _write_all(self._active_fd, b"".join(records))
-        if sync:
-            os.fsync(self._active_fd)
+            segment = self._new_segment(self._segments[-1].id + 1 if self._segments else None)
+            self._active_fd = _open_append(segment.path)
+            self._active = segment
+            self._segments.append(segment)
+        active, fd = self._active, self._active_fd
+        assert fd is not None
+        try:
+            append_whole(fd, b"".join(records), active.size)
+            if sync:
+                os.fsync(fd)
+        except OSError as exc:
+            if sync and not isinstance(exc, TornTail):  # written, perhaps not kept: not counted
+                with contextlib.suppress(TornTail):
+                    truncate_to(fd, active.size, exc)
+            if not active.size:
+                self._remove(active)
+            elif isinstance(exc, TornTail) or os.fstat(fd).st_size != active.size:
+                self._close_active()  # it ends in part of a record: appends go to a new one
+            raise
         self._unsynced = not sync
-        self._active.size += size
-        self._active.events += sum(len(batch) for batch in batches)
+        active.size += size
+        active.events += sum(len(batch) for batch in batches)
 
     def prepend(self, batch: list[dict[str, Any]]) -> None:
         """Put one batch in front of everything spooled (a batch that was taken from memory
@@ -128,8 +142,12 @@ class Spool:
         segment = self._new_segment(self._segments[0].id - 1 if self._segments else None)
         fd = _open_append(segment.path)
         try:
-            _write_all(fd, record)
+            append_whole(fd, record, 0)
             os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):  # a later prepend reuses the name
+                segment.path.unlink()
+            raise
         finally:
             os.close(fd)
         segment.size, segment.events = len(record), len(batch)
@@ -175,7 +193,7 @@ class Spool:
             self._remove(segment)
         else:  # where the next run starts reading (a process crash keeps it; a power cut may not)
             cursor = f"{segment.id} {segment.read_offset} {segment.read_events}\n"
-            os.pwrite(self._cursor_fd, cursor.ljust(_CURSOR_SIZE).encode(), 0)
+            self._write_cursor(cursor.ljust(_CURSOR_SIZE).encode())
 
     def close(self) -> None:
         """Release the directory; remove it if nothing is left in it."""
@@ -195,6 +213,28 @@ class Spool:
                     directory.rmdir()
 
     # -- internals -----------------------------------------------------------------------
+    def _reserve_cursor(self) -> None:
+        """Give the cursor file its bytes now, so that moving it never needs free space."""
+        if os.fstat(self._cursor_fd).st_size < _CURSOR_SIZE:
+            self._write_cursor(b" " * (_CURSOR_SIZE - 1) + b"\n")
+
+    def _write_cursor(self, cursor: bytes) -> None:
+        """Overwrite the cursor in place. If that fails, delivery goes on (the spool in
+        memory is right); a restart before it succeeds may replay delivered batches."""
+        try:
+            os.pwrite(self._cursor_fd, cursor, 0)
+        except OSError as exc:
+            if not self._cursor_failed:
+                log.error(
+                    "spool %s: cannot move the replay cursor (%s); if the collector restarts "
+                    "now, batches already delivered are delivered again",
+                    self.directory,
+                    exc.strerror or exc,
+                )
+            self._cursor_failed = True
+        else:
+            self._cursor_failed = False
+
     def _lock(self) -> int:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -323,9 +363,3 @@ def _open_append(path: Path) -> int:
     finally:
         os.close(directory)
     return fd
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]

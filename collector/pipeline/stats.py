@@ -13,8 +13,10 @@ class Counters:
     kept: int = 0
     suppressed: int = 0
     rejected: int = 0
+    oversized: int = 0  # rejected for being over --max-message-size (counted in rejected)
     dropped_by_plugin: int = 0
-    dead_letter_failures: int = 0
+    dead_letter_failures: int = 0  # rejected messages the dead-letter file did not get
+    dead_letters_dropped: int = 0  # records removed from it by its size bound
     pair_peers_cut_off: int = 0
     refused: int = 0  # connections refused at the handshake (CURVE keys, protocol)
 
@@ -28,7 +30,15 @@ def stats_line(counters: Counters, runners: list) -> str:
         f"suppressed={counters.suppressed}",
         f"rejected={counters.rejected}",
     ]
-    for name in ("dropped_by_plugin", "dead_letter_failures", "pair_peers_cut_off", "refused"):
+    rare = (
+        "oversized",
+        "dropped_by_plugin",
+        "dead_letter_failures",
+        "dead_letters_dropped",
+        "pair_peers_cut_off",
+        "refused",
+    )
+    for name in rare:
         value = getattr(counters, name)
         if value:
             parts.append(f"{name}={value}")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from collector.plot.source import Series
+from collector.text import inert
 
 DPI = 100
 MISSING_MATPLOTLIB = (
@@ -32,8 +35,18 @@ def require_matplotlib() -> None:
         raise PlotUnavailable(MISSING_MATPLOTLIB) from None
 
 
-def draw(series: list[Series], path: str, width: int, height: int, title: str) -> None:
-    """Write the figure for ``series`` to ``path`` (.png or .svg), ``width`` x ``height`` px."""
+def draw(
+    series: list[Series],
+    path: str,
+    width: int,
+    height: int,
+    title: str,
+    fields: Sequence[str] = (),
+    marks: Sequence[tuple[datetime, str]] = (),
+) -> list[str]:
+    """Write the figure for ``series`` to ``path`` (.png or .svg), ``width`` x ``height`` px:
+    progress, rate, a panel per data field in ``fields`` that some stream carries, and the
+    ``marks`` as labelled ticks across every panel. Returns the panels' axis labels."""
     require_matplotlib()
     from matplotlib import dates, rc_context
     from matplotlib.figure import Figure
@@ -42,7 +55,8 @@ def draw(series: list[Series], path: str, width: int, height: int, title: str) -
     with_total = [s for s in series if s.total is not None]
     without_total = [s for s in series if s.total is None]
     with_rate = [s for s in series if s.rates]
-    panels = [p for p in (with_total, without_total, with_rate) if p]
+    drawn_fields = [name for name in dict.fromkeys(fields) if any(name in s.fields for s in series)]
+    panels = [p for p in (with_total, without_total, with_rate) if p] + drawn_fields
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     colors = _colors(len(series))
@@ -54,6 +68,9 @@ def draw(series: list[Series], path: str, width: int, height: int, title: str) -
         _draw_progress(next(panel), without_total, color_of, fraction=False)
     if with_rate:
         _draw_rates(next(panel), with_rate, color_of)
+    for name in drawn_fields:
+        _draw_field(next(panel), name, series, color_of)
+    _draw_marks(axes, marks)
     locator = dates.AutoDateLocator()
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
@@ -76,11 +93,12 @@ def draw(series: list[Series], path: str, width: int, height: int, title: str) -
         title=f"{len(series)} streams",
         frameon=False,
     )
-    figure.suptitle(title)
+    figure.suptitle(plain(title))
     # no date and fixed ids in an SVG: the same events draw the same file
     metadata = {"Date": None} if path.lower().endswith(".svg") else None
     with rc_context({"svg.hashsalt": "hotprobe"}):
         figure.savefig(path, metadata=metadata)
+    return [ax.get_ylabel() for ax in axes]
 
 
 def _draw_progress(ax: Any, series: list[Series], color_of: dict, fraction: bool) -> None:
@@ -118,6 +136,39 @@ def _draw_rates(ax: Any, series: list[Series], color_of: dict) -> None:
         ax.set_ylim(bottom=0)
 
 
+def _draw_field(ax: Any, name: str, series: list[Series], color_of: dict) -> None:
+    for s in series:
+        if name in s.fields:
+            times, values = s.fields[name]
+            ax.plot(
+                times,
+                values,
+                color=color_of[id(s)],
+                lw=1.2,
+                marker="." if len(times) < 200 else None,
+                ms=3,
+            )
+    ax.set_ylabel(plain(name))
+
+
+def _draw_marks(axes: Any, marks: Sequence[tuple[datetime, str]]) -> None:
+    """A dotted line per mark through every panel, labelled at the top of the first."""
+    for when, label in marks:
+        for ax in axes:
+            ax.axvline(when, color="0.45", lw=0.8, ls=":")
+        axes[0].annotate(
+            plain(label),
+            xy=(when, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            fontsize=7,
+            color="0.3",
+        )
+
+
 def _labels(series: list[Series]) -> list[str]:
     """Probe names, with ``host:pid`` where a name appears in more than one process, and
     the run where several runs are drawn."""
@@ -126,8 +177,14 @@ def _labels(series: list[Series]) -> list[str]:
     labels = []
     for s in series:
         label = s.probe if name_count[s.probe] == 1 else f"{s.probe} ({s.host}:{s.pid})"
-        labels.append(f"{label} [{s.run}]" if several_runs else label)
+        labels.append(plain(f"{label} [{s.run}]" if several_runs else label))
     return labels
+
+
+def plain(text: str) -> str:
+    """Text from events as matplotlib shows it as written: inert, and ``$`` never starts
+    mathematics (a bad formula would stop the drawing)."""
+    return inert(text).replace("$", r"\$")
 
 
 def _colors(count: int) -> list[Any]:

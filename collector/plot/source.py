@@ -1,5 +1,6 @@
-"""What ``hotprobe plot`` draws: events read back from a JSON-lines file or MongoDB, grouped
-into one series per stream and narrowed to the streams and run asked for."""
+"""What ``hotprobe plot`` draws: events read back (``collector.history.read``) grouped into one
+series per stream, narrowed to the streams, run and time span asked for, with the user's own
+data fields and the run's marks."""
 
 from __future__ import annotations
 
@@ -9,17 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import orjson
 from dateutil.parser import isoparse
 
 ALL_RUNS = "all"
-_FIELDS = ("timestamp", "probe", "event", "n", "total", "rate", "host", "pid", "run", "error")
-
-
-class SourceError(Exception):
-    """The source cannot be read at all (missing file, unreachable database)."""
 
 
 @dataclass
@@ -36,6 +30,8 @@ class Series:
     rate_times: list[datetime] = field(default_factory=list)
     rates: list[float] = field(default_factory=list)
     errors: list[tuple[datetime, float]] = field(default_factory=list)
+    #: data field -> (times, values), for the fields asked for that this stream carries
+    fields: dict[str, tuple[list[datetime], list[float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,81 +42,29 @@ class Selection:
     run: str
     runs: list[str]
     skipped: int
-
-
-def read_events(source: str, collection: str | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Events from ``source`` (a path or a ``mongodb://`` string) and how many records could
-    not be read. ``collection`` overrides the URI's ``collection`` option (default events)."""
-    if source.startswith(("mongodb://", "mongodb+srv://")):
-        return _read_mongodb(source, collection), 0
-    return _read_jsonl(source)
-
-
-def _read_jsonl(path: str) -> tuple[list[dict[str, Any]], int]:
-    try:
-        with open(path, "rb") as file:
-            lines = file.read().splitlines()
-    except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    events, unreadable = [], 0
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            unreadable += 1
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-        else:
-            unreadable += 1
-    return events, unreadable
-
-
-def _read_mongodb(uri: str, collection: str | None) -> list[dict[str, Any]]:
-    import pymongo
-    from pymongo.errors import PyMongoError
-
-    uri, option = _without_collection_option(uri)
-    timeout = (
-        {} if "serverselectiontimeoutms=" in uri.lower() else {"serverSelectionTimeoutMS": 10_000}
-    )
-    try:
-        client: pymongo.MongoClient = pymongo.MongoClient(uri, **timeout)
-    except (PyMongoError, ValueError) as exc:
-        raise SourceError(f"bad MongoDB connection string: {exc}") from None
-    try:
-        events = client.get_default_database("hotprobe")[collection or option or "events"]
-        projection = dict.fromkeys(_FIELDS, 1) | {"_id": 0}
-        return list(events.find({}, projection))
-    except PyMongoError as exc:
-        raise SourceError(f"cannot read from MongoDB: {exc}") from None
-    finally:
-        client.close()
-
-
-def _without_collection_option(uri: str) -> tuple[str, str | None]:
-    """The sink's ``collection`` option is not a MongoDB URI option: take it out."""
-    parts = urlsplit(uri)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    collection = next((value for key, value in query if key == "collection"), None)
-    rest = urlencode([(key, value) for key, value in query if key != "collection"])
-    return urlunsplit(parts._replace(query=rest)), collection
+    marks: list[tuple[datetime, str]] = field(default_factory=list)
 
 
 def select(
-    events: Iterable[dict[str, Any]], probes: list[str] | None = None, run: str | None = None
+    events: Iterable[dict[str, Any]],
+    probes: list[str] | None = None,
+    run: str | None = None,
+    fields: Iterable[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Selection:
     """Series per ``(host, pid, probe)`` for the streams matching any of the ``probes`` globs,
-    in ``run`` (default: the run with the newest event; ``all``: every run)."""
-    usable, skipped = [], 0
+    in ``run`` (default: the run with the newest event; ``all``: every run), between ``since``
+    and ``until``; the ``fields`` asked for are taken from each event's ``data``, and the
+    run's ``mark`` events become labelled marks."""
+    wanted = tuple(fields)
+    usable, marks, skipped = [], [], 0
     for event in events:
         point = _point(event)
         if point is None:
             skipped += 1
-        else:
-            usable.append(point)
+        elif (since is None or point[0] >= since) and (until is None or point[0] <= until):
+            (marks if event.get("event") == "mark" else usable).append(point)
     usable.sort(key=lambda point: point[0])
     newest_of_run: dict[str, datetime] = {}
     for when, event in usable:
@@ -137,15 +81,20 @@ def select(
         key = (event.get("host"), event.get("pid"), name)
         if key not in series:
             series[key] = Series(name, event.get("host"), event.get("pid"), event.get("run"))
-        _add(series[key], when, event)
-    return Selection([s for s in series.values() if s.times], chosen, runs, skipped)
+        _add(series[key], when, event, wanted)
+    chosen_marks = sorted(
+        (when, event["probe"])
+        for when, event in marks
+        if chosen == ALL_RUNS or str(event.get("run")) == chosen
+    )
+    return Selection([s for s in series.values() if s.times], chosen, runs, skipped, chosen_marks)
 
 
 def _point(event: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:
-    """The event's time, if it is a probe's progress event that can be drawn."""
-    if not isinstance(event.get("probe"), str) or event.get("event") == "mark":
+    """The event's time, if it is a stream's event that can be drawn, or a mark."""
+    if not isinstance(event.get("probe"), str):
         return None
-    if _number(event.get("n")) is None:
+    if event.get("event") != "mark" and _number(event.get("n")) is None:
         return None
     when = _time(event.get("timestamp"))
     return None if when is None else (when, event)
@@ -173,7 +122,7 @@ def _time(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _add(series: Series, when: datetime, event: dict[str, Any]) -> None:
+def _add(series: Series, when: datetime, event: dict[str, Any], fields: tuple[str, ...]) -> None:
     kind, n = event.get("event"), float(event["n"])
     total = _number(event.get("total"))
     if total is not None and total > 0:
@@ -189,3 +138,11 @@ def _add(series: Series, when: datetime, event: dict[str, Any]) -> None:
         series.rates.append(float(rate))
     if kind == "error":
         series.errors.append((when, n))
+    data = event.get("data")
+    if fields and isinstance(data, dict):
+        for name in fields:
+            value = _number(data.get(name))
+            if value is not None:
+                times, values = series.fields.setdefault(name, ([], []))
+                times.append(when)
+                values.append(value)

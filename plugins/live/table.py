@@ -17,6 +17,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from collector.format import format_count, format_duration, format_rate
+from collector.text import rich_text
 from plugins.live.board import DONE, FAILED, RUNNING, STALLED, Snapshot
 
 _STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
@@ -144,26 +146,33 @@ def _length(cell: Any) -> int:
 
 
 def _cells(row: Any, status: str, now: float) -> dict[str, Any]:
+    """One row's cells by column; every text that came in an event is inert (``rich_text``)."""
     style = _STATUS_STYLE.get(status, "")
-    note = Text(row.data_text, style="dim")
+    note = rich_text(row.data_text, "dim")
     if status == FAILED and row.error:
-        note = Text(row.error, style="red")
+        note = rich_text(row.error, "red")
     elif row.errors:
         plural = "s" if row.errors > 1 else ""
-        note = Text(f"{row.errors} error{plural}: {row.error}", "red")
+        note = rich_text(f"{row.errors} error{plural}: {row.error}", "red")
     if hasattr(row, "members"):  # a group line: its tally of members is its note
         note = Text(row.data_text, style="red" if row.errors else "dim")
     return {
-        "probe": Text(row.probe),
-        "where": row.where,
-        "count": _count(row.n) if row.total is None else f"{_count(row.n)}/{_count(row.total)}",
+        "probe": rich_text(row.probe),
+        "where": rich_text(row.where),
+        "count": _progress(row),
         "bar": "",
-        "rate": _rate(row.rate),
-        "eta": _duration(row.eta if status == RUNNING else None),
-        "last": f"{_duration(max(0.0, now - row.last_seen))} ago",
+        "rate": format_rate(row.rate),
+        "eta": format_duration(row.eta if status == RUNNING else None),
+        "last": f"{format_duration(max(0.0, now - row.last_seen))} ago",
         "status": Text(status, style=style),
         "note": note,
     }
+
+
+def _progress(row: Any) -> str:
+    if row.total is None:
+        return format_count(row.n)
+    return f"{format_count(row.n)}/{format_count(row.total)}"
 
 
 def _bar(row: Any, status: str, width: int) -> RenderableType:
@@ -181,28 +190,3 @@ def _bar(row: Any, status: str, width: int) -> RenderableType:
 def _tally(counts: dict[str, int]) -> str:
     ordered = [s for s in _ORDER if s in counts] + sorted(set(counts) - set(_ORDER))
     return ", ".join(f"{counts[status]} {status}" for status in ordered)
-
-
-def _count(value: float) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
-
-
-def _rate(rate: float | None) -> str:
-    if rate is None:
-        return "-"
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if rate >= limit:
-            return f"{rate / limit:.1f}{suffix}/s"
-    return f"{rate:.1f}/s"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

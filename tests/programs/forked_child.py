@@ -11,8 +11,10 @@ probe.emit("parent", when="before")
 pid = os.fork()
 if pid == 0:
     probe.emit("child")
+    assert probe.flush(10)
     print(json.dumps(probe.stats()), flush=True)
     sys.exit(0)  # atexit runs in the child too: its socket is flushed and closed
 os.waitpid(pid, 0)
 probe.emit("parent", when="after")
+assert probe.flush(10)
 print(json.dumps(probe.stats()), flush=True)

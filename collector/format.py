@@ -1,0 +1,31 @@
+"""Numbers as people read them, for the live view and the history commands."""
+
+from __future__ import annotations
+
+
+def format_count(value: float) -> str:
+    """``1,234``, or ``12.5`` for a fraction."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def format_rate(rate: float | None) -> str:
+    """``12.3/s``, ``4.5k/s``, ``1.2M/s``; ``-`` when unknown."""
+    if rate is None:
+        return "-"
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if rate >= limit:
+            return f"{rate / limit:.1f}{suffix}/s"
+    return f"{rate:.1f}/s"
+
+
+def format_duration(seconds: float | None) -> str:
+    """``4.2s`` under a minute, else ``m:ss`` or ``h:mm:ss``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
