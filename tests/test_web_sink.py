@@ -353,3 +353,12 @@ def test_a_built_wheel_serves_the_page_from_its_own_files(tmp_path: Path) -> Non
     finally:
         collector.terminate()
         collector.wait(timeout=30)
+
+
+def test_control_and_bidirectional_characters_arrive_as_visible_escapes() -> None:
+    state = WebState()
+    hostile = "\x1b]0;owned\x07evil\u202ename"
+    state.update([event(hostile, "error", 1, error={"type": "E", "message": "a\x1b[2Jb"})], 1.0)
+    (stream,) = state.snapshot()["streams"]
+    assert stream["probe"] == "\\x1b]0;owned\\x07evil\\u202ename"
+    assert stream["error"] == "E: a\\x1b[2Jb"

@@ -205,9 +205,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(orjson.dumps(value))
 
-    def log_exception(self, *args: Any) -> None:  # a closed browser tab is not news
-        if not isinstance(args[1] if len(args) > 1 else None, StreamClosedError):
-            super().log_exception(*args)
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, StreamClosedError):  # a closed browser tab is not news
+            super().log_exception(typ, value, tb)
 
 
 class PageHandler(BaseHandler):

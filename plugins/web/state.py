@@ -15,6 +15,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.text import inert
+
 RUNNING, DONE, FAILED, NOTED = "running", "done", "failed", "noted"
 RUN_KIND, RUN_PROBE = "run", "<run>"
 _STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
@@ -338,7 +340,8 @@ def _number(value: Any) -> float | None:
 
 
 def _text(value: Any, limit: int = _TEXT) -> str:
-    text = value if isinstance(value, str) else str(value)
+    """Inert (control and bidirectional characters as visible escapes) and cut to ``limit``."""
+    text = inert(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
