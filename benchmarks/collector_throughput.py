@@ -88,7 +88,8 @@ def send_file(endpoint: str, path: str, keys: str = "") -> None:
     """Send every line of ``path`` as one message; print the time of the first send. With
     ``keys`` (the directory ``make_keys`` filled), as an allowed CURVE client."""
     messages = Path(path).read_bytes().splitlines()
-    sock = zmq.Context().socket(zmq.PAIR)
+    context = zmq.Context()
+    sock = context.socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
     if keys:
         from probe._curve import client_keys, secure
@@ -101,11 +102,13 @@ def send_file(endpoint: str, path: str, keys: str = "") -> None:
         send(message)
     print(json.dumps({"started": started}), flush=True)
     sock.close(linger=60_000)
+    context.term()  # waits for the queue to drain: without it, the exit drops what is queued
 
 
 def send_generated(endpoint: str, count: int, step: float) -> None:
     """Send ``count`` events made on the fly (for the memory run: every timestamp is new)."""
-    sock = zmq.Context().socket(zmq.PAIR)
+    context = zmq.Context()
+    sock = context.socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
     sock.connect(endpoint)
     started = time.time()
@@ -117,6 +120,7 @@ def send_generated(endpoint: str, count: int, step: float) -> None:
             sock.send(message)
     print(json.dumps({"started": started}), flush=True)
     sock.close(linger=120_000)
+    context.term()
 
 
 def bare_loop(endpoint: str, count: int) -> None:

@@ -150,7 +150,7 @@ class WebServer:
         self._stop = asyncio.Event()
         app = tornado.web.Application(
             [
-                (r"/", PageHandler, {"server": self, "name": "index.html"}),
+                (r"/", PageHandler, {"server": self}),
                 (r"/static/(app\.js|app\.css|icon\.svg)", AssetHandler, {"server": self}),
                 (r"/api/state", StateHandler, {"server": self}),
                 (r"/api/updates", UpdatesHandler, {"server": self}),
@@ -165,7 +165,8 @@ class WebServer:
         await self._stop.wait()
         http.stop()
         self._wake()  # update streams see the stop and end
-        await asyncio.sleep(0)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(http.close_all_connections(), 2.0)
 
     @property
     def stopping(self) -> bool:
@@ -211,13 +212,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class PageHandler(BaseHandler):
-    def initialize(self, server: WebServer, name: str = "index.html", **_: Any) -> None:
-        self.server = server
-        self.name = name
-
     def get(self) -> None:
-        self.set_header("Content-Type", _ASSETS[self.name])
-        self.finish(self.server.asset(self.name))
+        self.set_header("Content-Type", _ASSETS["index.html"])
+        self.finish(self.server.asset("index.html"))
 
 
 class AssetHandler(BaseHandler):
