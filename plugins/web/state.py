@@ -75,7 +75,7 @@ class Stream:
         self.unit: str | None = None
         self.error = ""
         self.errors = 0
-        self.data: list[list[str]] | None = None
+        self.data: dict[str, Any] | None = None  # the latest event's, as it came
         self.started = now
         self.last_seen = now
         self.version = 0
@@ -98,7 +98,7 @@ class Stream:
             "unit": self.unit,
             "error": self.error,
             "errors": self.errors,
-            "data": self.data,
+            "data": _data_fields(self.data),
             "started": self.started,
             "seen": self.last_seen,
         }
@@ -163,30 +163,33 @@ class WebState:
             self.events += len(events)
             runs = self._runs
             for event in events:
-                run_key = _id(event.get("run"))
-                run = runs.get(run_key)
+                get = event.get
+                run_key = get("run")
+                try:
+                    run = runs.get(run_key)
+                except TypeError:  # a JSON list or object from another client
+                    run_key = _id(run_key)
+                    run = runs.get(run_key)
                 if run is None:
                     run = self._new_run(run_key, now)
                 run.last_seen = now
                 run.version = version
-                if event.get("event") == RUN_KIND and event.get("probe") == RUN_PROBE:
-                    _note_run(run, event.get("info"))
+                if get("event") == RUN_KIND and get("probe") == RUN_PROBE:
+                    _note_run(run, get("info"))
                     continue
-                key = (
-                    run_key,
-                    _id(event.get("host")),
-                    _id(event.get("pid")),
-                    _id(event.get("probe")),
-                )
-                stream = run.streams.get(key)
+                key = (run_key, get("host"), get("pid"), get("probe"))
+                streams = run.streams
+                try:
+                    stream = streams.get(key)
+                except TypeError:
+                    key = tuple(map(_id, key))
+                    stream = streams.get(key)
                 if stream is None:
-                    if len(run.streams) >= self.limits.streams:
+                    if len(streams) >= self.limits.streams:
                         run.left_out += 1
                         continue
                     self._ids += 1
-                    stream = run.streams[key] = Stream(
-                        self._ids, run.id, key, now, self.limits.step
-                    )
+                    stream = streams[key] = Stream(self._ids, run.id, key, now, self.limits.step)
                     run.hosts.add(stream.host)
                 _apply(stream, event, now, self.limits.points)
                 stream.version = version
@@ -279,38 +282,54 @@ def _note_run(run: Run, info: Any) -> None:
 
 
 def _apply(stream: Stream, event: dict[str, Any], now: float, points: int) -> None:
-    kind = event.get("event")
+    get = event.get
+    kind = get("event")
     stream.last_seen = now
-    n = _number(event.get("n"))
+    n = _finite(get("n"))
     stream.n = stream.n + 1 if n is None else n
-    total = _number(event.get("total"))
+    total = _finite(get("total"))
     if total is not None and total > 0:
         stream.total = total
-    rate = _number(event.get("rate"))
+    rate = _finite(get("rate"))
     if rate is not None:
         stream.rate = rate
-    unit = event.get("unit")
-    if isinstance(unit, str):
-        stream.unit = unit[:20]
+    if stream.unit is None or kind == "start":
+        unit = get("unit")
+        stream.unit = unit[:20] if isinstance(unit, str) else None
+    if kind == "progress":  # the common case, kept short
+        stream.state = RUNNING
+        data = get("data")
+        if data and data.__class__ is dict:
+            stream.data = data  # formatted when sent (as_json), not per event
+        if now - stream.last_point >= stream.step:
+            _add_point(stream, now, points)
+        return
     if kind == "start":
         stream.rate = None
         stream.data = None
         stream.error = ""
     elif kind == "end":
-        elapsed = _number(event.get("elapsed"))
+        elapsed = _finite(get("elapsed"))
         if elapsed:
             stream.rate = stream.n / elapsed
     elif kind == "error":
         stream.errors += 1
-        stream.error = _error_text(event.get("error"))
-    data = event.get("data")
-    if data and kind in ("progress", "mark") and isinstance(data, dict):
-        stream.data = [[_text(k, 40), _short(v)] for k, v in list(data.items())[:_DATA_FIELDS]]
+        stream.error = _error_text(get("error"))
+    elif kind == "mark":
+        data = get("data")
+        if data and isinstance(data, dict):
+            stream.data = data
     state = _STATE_OF_KIND.get(kind)
     if state is not None:
         stream.state = state
-    if state is not None and (kind != "progress" or now - stream.last_point >= stream.step):
         _add_point(stream, now, points)
+
+
+def _data_fields(data: dict[str, Any] | None) -> list[list[str]] | None:
+    """The user's fields as ``[name, value]`` texts, the first few, each short."""
+    if not data:
+        return None
+    return [[_text(k, 40), _short(v)] for k, v in list(data.items())[:_DATA_FIELDS]]
 
 
 def _add_point(stream: Stream, now: float, points: int) -> None:
@@ -333,7 +352,13 @@ def _id(value: Any) -> Hashable:
     return value if value is None or isinstance(value, (str, int, float)) else repr(value)
 
 
-def _number(value: Any) -> float | None:
+def _finite(value: Any) -> float | None:
+    """A finite number, or None: what other clients send can be anything (bool is no number)."""
+    cls = value.__class__
+    if cls is int:
+        return value
+    if cls is float:
+        return value if value - value == 0 else None  # inf - inf and nan - nan are nan
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value
     return None
