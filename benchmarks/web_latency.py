@@ -27,6 +27,7 @@ by Selenium) opens the page. Events go over a real PAIR socket, as the probe sen
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import subprocess
@@ -95,8 +96,12 @@ class Collector:
         self.sock.connect(self.endpoint)
 
     def send(self, messages: list[bytes]) -> None:
+        """Send, then take the collector's answers on PAIR, as the probe does."""
         for message in messages:
             self.sock.send(message)
+        with contextlib.suppress(zmq.Again):
+            while True:
+                self.sock.recv(zmq.NOBLOCK)
 
     def stop(self) -> None:
         self.sock.close(linger=1000)
@@ -123,14 +128,22 @@ def latency(workdir: str, samples: int, max_delay: float | None) -> None:
             sent[n] = time.time() * 1000
             collector.send([event("latency", "progress", n, samples, pid=1)])
         final = f"{samples}/{samples}"
-        wait_for(lambda: any(c == final for c, _ in browser.execute_script("return window.seen")))
+        wait_for(
+            lambda: any(c == final for c, _ in browser.execute_script("return window.seen")),
+            timeout=30,
+        )
         shown = [
             (int(c.split("/")[0]), at) for c, at in browser.execute_script("return window.seen")
         ]
         # An event is on the page once the count shows it or a later one.
-        delays = [next(at for m, at in shown if m >= n) - moment for n, moment in sent.items()]
+        delays = [
+            next(at for m, at in shown if m >= n) - moment
+            for n, moment in sent.items()
+            if any(m >= n for m, _ in shown)
+        ]
         print(
-            f"latency, probe event to page ({samples} events 0.05-1 s apart; update "
+            f"latency, probe event to page ({len(delays)} of {samples} events shown, 0.05-1 s "
+            "apart; update "
             f"interval {INTERVAL * 1000:.0f} ms; sink max_delay "
             f"{'0.2 (default)' if max_delay is None else max_delay} s): "
             f"p50 {percentile(delays, 0.5):.0f} ms, "
