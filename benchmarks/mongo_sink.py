@@ -119,7 +119,7 @@ def through_collector(
     payloads = [orjson.dumps(event) for event in events]
     try:
         wait_written(err, collector, 0, started=False)
-        sock.send(payloads[0])  # warm-up: connection and indexes
+        sock.send(orjson.dumps({**events[0], "probe": "warm-up"}))  # connection and indexes
         wait_written(err, collector, 1)
         start = time.perf_counter()
         for payload in payloads:

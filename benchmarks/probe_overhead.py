@@ -74,6 +74,7 @@ def measure(n: int, repeats: int) -> dict[str, float | bool]:
         return x
 
     tracked = probe.track(name="bench.track")(work)
+    tracked_to_total = probe.track(name="bench.track-total", total=n)(work)  # ends every loop
 
     def bare():
         for _ in range(n):
@@ -120,6 +121,10 @@ def measure(n: int, repeats: int) -> dict[str, float | bool]:
         for i in range(n):
             tracked(i)
 
+    def tracked_to_total_call():
+        for i in range(n):
+            tracked_to_total(i)
+
     variants = [
         bare,
         tqdm_iterate,
@@ -129,6 +134,7 @@ def measure(n: int, repeats: int) -> dict[str, float | bool]:
         update_without_fields,
         plain_call,
         tracked_call,
+        tracked_to_total_call,
     ]
     times: dict[str, list[float]] = {v.__name__: [] for v in variants}
     for _ in range(repeats):
@@ -250,6 +256,8 @@ def main() -> None:
         if times["enabled"]:
             fields_cost = (times["probe_update"] - times["update_without_fields"]) * 1e9
             print(f"  accepting **fields in Progress.update costs {fields_cost:.1f} ns per call")
+            total_cost = (times["tracked_to_total_call"] - times["tracked_call"]) * 1e9
+            print(f"  a total on @probe.track (it ends there) costs {total_cost:.1f} ns per call")
 
 
 if __name__ == "__main__":

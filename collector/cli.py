@@ -1,5 +1,5 @@
-"""The ``hotprobe`` command: ``collect``, ``demo``, ``runs``, ``show``, ``plot``, ``sinks`` and
-``keys``."""
+"""The ``hotprobe`` command: ``collect``, ``run``, ``demo``, ``runs``, ``show``, ``plot``,
+``sinks`` and ``keys``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = commands.add_parser("collect", help="run the collector")
     _add_collect_options(collect)
+
+    from collector import run as run_module
+
+    run = commands.add_parser(
+        "run",
+        help="run a command under a collector of its own: live view, recorded run, its exit status",
+        usage="hotprobe run [--sink SPEC]... [--record FILE] [collect options] -- CMD [ARGS...]",
+    )
+    run_module.add_arguments(run)
+    _add_collect_options(run)
+    run_module.explain_defaults(run)
 
     demo = commands.add_parser("demo", help="run a short instrumented simulation, shown live")
     demo.add_argument(
@@ -347,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "collect":
         return run_collect(args)
+    if args.command == "run":
+        from collector.run import run_command
+
+        return run_command(args, _cli_values(args))
     if args.command == "demo":
         from collector.demo import run_demo
 

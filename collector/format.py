@@ -1,6 +1,17 @@
-"""Numbers as people read them, for the live view and the history commands."""
+"""Numbers from events: read safely, and written as people read them (the live view, the
+history commands, alerts)."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def finite_number(value: Any) -> int | float | None:
+    """``value`` itself if it is a finite int or float (not a bool), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None
 
 
 def format_count(value: float) -> str:

@@ -14,7 +14,6 @@ import pluggy
 
 from collector import hookspecs
 from collector.pipeline.delivery import DELIVERY_OPTIONS
-from collector.pipeline.guard import GuardedSink
 from collector.redact import redacted, redacted_text
 from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
@@ -28,6 +27,7 @@ BUILTIN_PLUGINS = (
     "plugins.mongodb",
     "plugins.live",
     "plugins.web",
+    "plugins.notify",
 )
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
@@ -64,8 +64,9 @@ class Registry:
                 message += f"; plugins that failed to load: {', '.join(self.failed_plugins)}"
             raise UnknownSink(message) from None
 
-    def create_sink(self, text: str, stall_after: float | None = None) -> GuardedSink:
-        """The sink for one ``--sink`` value, guarded so that its failures name its plugin.
+    def create_sink(self, text: str) -> Sink:
+        """The plugin's sink for one ``--sink`` value (its runner's reports name the plugin:
+        ``sink_type(scheme).origin``).
 
         Raises ``UnknownSink``, ``ValueError`` (a bad spec, the user's to fix) or
         ``BrokenSinkFactory`` (any other exception from the factory, the plugin's to fix)."""
@@ -85,7 +86,7 @@ class Registry:
             raise BrokenSinkFactory(
                 f"sink {shown!r} left out: {origin} returned {type(sink).__name__}, not a Sink"
             )
-        return GuardedSink(sink, origin, stall_after)
+        return sink
 
 
 def wanted_plugins() -> set[str] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -45,6 +45,37 @@ class SinkSpec:
             raise ValueError(f"sink option {name}={self.options[name]!r}: {exc}") from None
 
 
+class Refused(Exception):
+    """Raised by ``Sink.write``: the store will never accept some events of this batch.
+
+    ``indexes`` are their positions in the batch (or a mapping of position to a reason of its
+    own), and every other event of it was written; without them, the collector splits the
+    batch to find the events refused. Refused events are not retried: each goes to the
+    dead-letter file with the sink's name and its reason, and is counted ``rejected`` by that
+    sink."""
+
+    def __init__(
+        self, reason: str, indexes: Iterable[int] | Mapping[int, str] | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.reasons: dict[int, str] | None = None
+        if isinstance(indexes, Mapping):
+            self.reasons = dict(indexes)
+        elif indexes is not None:
+            self.reasons = dict.fromkeys(indexes, reason)
+
+
+#: What ``Sink.is_permanent`` takes for a refusal of the events themselves, by default.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    Refused,
+    ValueError,  # UnicodeError among them
+    TypeError,  # orjson.JSONEncodeError among them
+    OverflowError,
+    RecursionError,
+)
+
+
 class Sink(abc.ABC):
     """A destination for kept events: subclass it and implement ``write``.
 
@@ -52,7 +83,8 @@ class Sink(abc.ABC):
     target or option), then runs it in its own worker thread with a bounded queue, batching,
     retry with backoff and a disk spool, so a sink only does plain, blocking I/O. ``write``
     raising means "not written": the same batch comes again later, so delivery is at least
-    once. A sink that raises or hangs holds up only itself, and is reported naming its plugin.
+    once, unless ``is_permanent`` says the events themselves are refused. A sink that raises
+    or hangs holds up only itself, and is reported naming its plugin.
     """
 
     def __init__(self, spec: SinkSpec) -> None:
@@ -64,6 +96,18 @@ class Sink(abc.ABC):
     @abc.abstractmethod
     def write(self, events: list[dict[str, Any]]) -> None:
         """Write a batch of events (JSON-ready dicts, never empty), in order."""
+
+    def is_permanent(self, error: Exception) -> bool:
+        """Whether ``error``, raised by ``write``, means the store will never take (some of)
+        these events, rather than a passing trouble.
+
+        Permanent: the batch is split in halves until the refused events are found; they go
+        to the dead-letter file and the rest is written. Transient: the batch is retried with
+        backoff and spooled while it keeps failing. By default ``Refused``, ``ValueError``,
+        ``TypeError``, ``OverflowError`` and ``RecursionError`` are permanent and anything
+        else (``OSError``, ``ConnectionError``, ``TimeoutError``, ``RuntimeError``, a
+        library's own errors) is transient. Override it to classify a library's errors."""
+        return isinstance(error, PERMANENT_ERRORS)
 
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Make what was written durable. Called after quiet spells and before ``close``."""

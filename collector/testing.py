@@ -58,7 +58,8 @@ class SinkRun:
     messages: list[str] = field(default_factory=list)
     #: The collector's counters: received, kept, suppressed, rejected, dropped_by_plugin.
     counters: Counters = field(default_factory=Counters)
-    #: The sink's delivery counters: written, failed, retried, spooled, replayed, lost.
+    #: The sink's delivery counters: written, rejected, failed, retried, spooled, replayed,
+    #: lost, ...
     delivery: SinkCounters = field(default_factory=SinkCounters)
     #: The collector's exit status (0: every sink drained and closed in time).
     status: int | None = None
@@ -208,27 +209,30 @@ def _finish(run: SinkRun, status: int) -> None:
 
 
 class _RecordingSink(Sink):
-    """Forwards to the guarded sink and writes down what happened."""
+    """Forwards to the plugin's sink and writes down what happened."""
 
-    def __init__(self, guarded: Any) -> None:
-        super().__init__(guarded.spec)
-        self.guarded = guarded
-        self.run = SinkRun(sink=guarded.inner)
+    def __init__(self, sink: Sink) -> None:
+        super().__init__(sink.spec)
+        self.inner = sink
+        self.run = SinkRun(sink=sink)
 
     def open(self) -> None:
-        self._call("open", self.guarded.open)
+        self._call("open", self.inner.open)
 
     def write(self, events: list[dict[str, Any]]) -> None:
         batch = copy.deepcopy(events)
-        self._call("write", self.guarded.write, events)
+        self._call("write", self.inner.write, events)
         self.run.batches.append(batch)
         self.run.events.extend(batch)
 
+    def is_permanent(self, error: Exception) -> bool:
+        return self.inner.is_permanent(error)
+
     def flush(self) -> None:
-        self._call("flush", self.guarded.flush)
+        self._call("flush", self.inner.flush)
 
     def close(self) -> None:
-        self._call("close", self.guarded.close)
+        self._call("close", self.inner.close)
 
     def _call(self, name: str, method: Any, *args: Any) -> None:
         self.run.calls.append(name)

@@ -4,25 +4,33 @@ A standard connection string selects the sink. The database is the URI's path (d
 ``hotprobe``); the ``collection`` option (default ``events``) is taken out of the URI before
 pymongo sees it. Documents are the events as they are, except:
 
-- ``timestamp`` is stored as a BSON date (UTC, millisecond precision);
+- ``_id`` is derived from the event's identity (``collector.event_id``: run, host, pid,
+  probe, seq), so a retried or replayed event is the same document: duplicate keys are
+  events already written, and the collection holds each event once;
+- an event's own ``_id`` field is kept under the name ``OWN_ID``: U+FF3F (fullwidth low
+  line) then ``id``;
+- ``timestamp`` is stored as a BSON date (UTC, millisecond precision) when BSON can hold it
+  (years 1 to 9999 in UTC), else as the text it was;
 - field names MongoDB refuses are made safe, at any depth (``data`` included): a leading
   ``$`` becomes U+FF04 (fullwidth dollar sign), every ``.`` becomes U+FF0E (fullwidth full
   stop), a NUL becomes U+FFFD;
-- integers beyond 64 bits are stored as strings.
+- integers beyond 64 bits are stored as strings;
+- objects and arrays nested more than ``MAX_NESTING`` levels deep are stored as their JSON
+  text (MongoDB takes at most 100 levels; the collector lets events reach 200).
 
-Batches go out with ``insert_many(ordered=False)``. A retried batch keeps its ``_id`` values,
-so documents a failed attempt did write are reported as duplicates and skipped: delivery is
-at least once, and a batch replayed from the spool after a crash may appear twice.
+Batches go out with ``insert_many(ordered=False)``. Documents the server refuses (too large,
+failing validation, ...) are ``Refused`` by position and dead-lettered; the rest is written.
 """
 
 from __future__ import annotations
 
-import contextlib
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from collector import Sink, SinkSpec, hookimpl
+import orjson
+
+from collector import Refused, Sink, SinkSpec, event_id, hookimpl
 
 DEFAULT_DATABASE = "hotprobe"
 DEFAULT_COLLECTION = "events"
@@ -30,7 +38,15 @@ INDEXES = (("probe", "timestamp"), ("run", "seq"), ("run", "timestamp"), ("run",
 #: Timeouts used unless the connection string sets its own: an outage is noticed in seconds.
 CLIENT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 
+#: Levels of objects and arrays kept as such in a document (the document itself is level 1).
+MAX_NESTING = 99
+OWN_ID = "\uff3fid"
+
 _DUPLICATE_KEY = 11000
+#: Write errors that say nothing about the document: the write is tried again.
+_TRANSIENT_CODES = frozenset(
+    {6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 64, 112, 117}
+)
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PROTOCOL_FIELDS = frozenset(
     {"v", "timestamp", "probe", "event", "n", "total", "elapsed", "rate", "host", "pid"}
@@ -65,8 +81,6 @@ class MongoSink(Sink):
                 raise ValueError(f"bad MongoDB connection string: {exc}") from None
         self._client: Any = None
         self._collection: Any = None
-        self._batch: list[dict[str, Any]] | None = None
-        self._documents: list[dict[str, Any]] = []
 
     def open(self) -> None:
         from pymongo import MongoClient
@@ -84,16 +98,33 @@ class MongoSink(Sink):
     def write(self, events: list[dict[str, Any]]) -> None:
         from pymongo.errors import BulkWriteError
 
-        if events is not self._batch:  # a retry sends the same documents, _id and all
-            self._batch, self._documents = events, [to_document(event) for event in events]
+        documents = [to_document(event) for event in events]
         try:
-            self._collection.insert_many(self._documents, ordered=False)
+            self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             details = exc.details
-            others = [e for e in details.get("writeErrors", ()) if e.get("code") != _DUPLICATE_KEY]
-            if others or details.get("writeConcernErrors"):
+            errors = [e for e in details.get("writeErrors", ()) if e.get("code") != _DUPLICATE_KEY]
+            if details.get("writeConcernErrors") or any(
+                e.get("code") in _TRANSIENT_CODES for e in errors
+            ):
                 raise
-        self._batch, self._documents = None, []
+            if errors:  # the others are written, or were already (duplicate keys)
+                reasons = {
+                    e["index"]: f"MongoDB error {e.get('code')}: {e.get('errmsg')}" for e in errors
+                }
+                raise Refused("refused by MongoDB", reasons) from None
+
+    def is_permanent(self, error: Exception) -> bool:
+        """Documents BSON cannot encode are refused for good; pymongo's other errors
+        (connection lost, timeouts, a server stepping down) pass."""
+        from bson.errors import BSONError
+        from pymongo.errors import PyMongoError
+
+        if isinstance(error, BSONError):  # InvalidDocument, DocumentTooLarge among them
+            return True
+        if isinstance(error, PyMongoError):
+            return False
+        return super().is_permanent(error)
 
     def close(self) -> None:
         if self._client is not None:
@@ -103,16 +134,26 @@ class MongoSink(Sink):
 
 def to_document(event: dict[str, Any]) -> dict[str, Any]:
     """The MongoDB document for one event (a new dict; the event is left as it is)."""
-    document = {}
+    document = {"_id": event_id(event)}
     for key, value in event.items():
         if key not in _PROTOCOL_FIELDS:
-            key = safe_key(key)
-        document[key] = _safe_value(value) if type(value) in (dict, list, int) else value
+            key = OWN_ID if key == "_id" else safe_key(key)
+        document[key] = _safe_value(value, 2) if type(value) in (dict, list, int) else value
     stamp = document.get("timestamp")
     if type(stamp) is str:
-        with contextlib.suppress(ValueError):  # else kept as written
-            document["timestamp"] = datetime.fromisoformat(stamp)
+        document["timestamp"] = _date(stamp)
     return document
+
+
+def _date(stamp: str) -> datetime | str:
+    """A BSON-ready date for an ISO 8601 timestamp; the text when BSON cannot hold it."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is not None:
+            moment.astimezone(timezone.utc)  # years 1 to 9999 in UTC, or OverflowError
+    except (ValueError, OverflowError):
+        return stamp
+    return moment
 
 
 def safe_key(key: Any) -> str:
@@ -128,12 +169,15 @@ def safe_key(key: Any) -> str:
     return key
 
 
-def _safe_value(value: Any) -> Any:
+def _safe_value(value: Any, level: int) -> Any:
+    """``value`` as it is stored at nesting ``level`` (the document's own fields are at 2)."""
     kind = type(value)
-    if kind is dict:
-        return {safe_key(key): _safe_value(item) for key, item in value.items()}
-    if kind is list:
-        return [_safe_value(item) for item in value]
+    if kind is dict or kind is list:
+        if level > MAX_NESTING:
+            return orjson.dumps(value, default=str).decode()
+        if kind is dict:
+            return {safe_key(key): _safe_value(item, level + 1) for key, item in value.items()}
+        return [_safe_value(item, level + 1) for item in value]
     if kind is int and not _INT64_MIN <= value <= _INT64_MAX:
         return str(value)
     return value

@@ -1,4 +1,4 @@
-"""``stdout``: kept events as JSON lines on standard output.
+"""``stdout`` and ``stderr``: kept events as JSON lines on standard output (or error).
 
 On a terminal, where a person reads them, the characters JSON allows raw but a terminal obeys
 (C1 controls, DEL, bidirectional controls) are written as ``\\uXXXX`` escapes, which every
@@ -41,6 +41,16 @@ class StdoutSink(Sink):
         self.stream.flush()
 
 
+class StderrSink(StdoutSink):
+    """``stdout``'s JSON lines on standard error (``hotprobe run``'s default off a terminal,
+    which leaves standard output to the command)."""
+
+    def __init__(self, spec: SinkSpec) -> None:
+        super().__init__(spec)
+        self.stream = sys.stderr
+        self.to_terminal = self.stream.isatty()
+
+
 @hookimpl
 def register_sinks(register):
     register(
@@ -48,3 +58,4 @@ def register_sinks(register):
         StdoutSink,
         description="JSON lines on standard output",
     )
+    register("stderr", StderrSink, description="JSON lines on standard error")

@@ -12,6 +12,9 @@
 
     probe.emit("checkpoint", loss=0.1)
 
+    for x in probe.tqdm(data, desc="load"): ...   # tqdm's bar, also a stream
+    probe.patch_tqdm()                            # every tqdm bar, also a stream
+
 Events go to ``tcp://127.0.0.1:5556`` (``HOTPROBE_ENDPOINT``); ``HOTPROBE_DISABLE=1`` turns
 every call into a no-op. The probe never imports the collector; they share the wire protocol.
 """
@@ -32,16 +35,31 @@ from probe._progress import Progress
 from probe._stream import transport as _transport
 from probe._track import track
 
-__all__ = ["Progress", "configure", "emit", "flush", "iterate", "progress", "stats", "track"]
+__all__ = [
+    "Progress",
+    "configure",
+    "emit",
+    "flush",
+    "iterate",
+    "patch_tqdm",
+    "progress",
+    "stats",
+    "track",
+    "unpatch_tqdm",
+]
+_TQDM_NAMES = ("tqdm", "trange")  # lazy: ``import probe`` never imports tqdm
 
 _marks = _MarkStreams()
 
 
-def progress(name: str | None = None, total: int | float | None = None, **fields: _Any) -> Progress:
+def progress(
+    name: str | None = None, total: int | float | None = None, *, unit: str = "it", **fields: _Any
+) -> Progress:
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
-    on a normal exit, ``error`` (and the exception re-raised) when the block raises."""
+    on a normal exit, ``error`` (and the exception re-raised) when the block raises.
+    ``unit`` names what is counted (tqdm's ``unit``); ``fields`` travel in ``data``."""
     kind = Progress if _settings.settings.enabled else _DisabledProgress
-    return kind(name or _caller_name(), total, fields)
+    return kind(name or _caller_name(), total, fields, unit)
 
 
 def emit(name: str, **fields: _Any) -> None:
@@ -63,6 +81,7 @@ def configure(
     exit_timeout: float | None = None,
     server_key: str | _os.PathLike | None = None,
     client_key: str | _os.PathLike | None = None,
+    labels: dict[str, _Any] | None = None,
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
@@ -74,6 +93,9 @@ def configure(
     (and how long a send waits for another thread's use of the socket). ``server_key`` (the
     collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
+    ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
+    in its ``run`` event; setting them or ``run`` makes this process send that event (again,
+    if it had), before its next one.
     Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
 
     The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
@@ -90,6 +112,7 @@ def configure(
             "exit_timeout": exit_timeout,
             "server_key": server_key,
             "client_key": client_key,
+            "labels": dict(labels) if labels is not None else None,
         }.items()
         if value is not None
     }
@@ -102,6 +125,8 @@ def configure(
         client_keys(new.server_key, new.client_key)  # a bad key file raises here, not later
     _transport.reconfigure(new)
     _settings.settings = new  # one reference, swapped at once
+    if "labels" in changes or "run" in changes:
+        _stream.describe_run_again()
 
 
 def flush(timeout: float | None = None) -> bool:
@@ -132,6 +157,43 @@ def stats() -> dict[str, _Any]:
         "open_streams": len(_stream._open_streams),
         "enabled": _settings.settings.enabled,
     }
+
+
+def patch_tqdm() -> None:
+    """Make every tqdm bar in this process a stream too: bars of ``tqdm``, ``tqdm.auto``,
+    ``tqdm.notebook``, ``tqdm.asyncio``, ``tqdm.rich``, ``tqdm.contrib`` and ``tqdm.pandas``,
+    in your code and in the libraries it calls, including classes imported before the call.
+    What tqdm draws is unchanged. Raises ImportError when tqdm is not installed."""
+    _tqdm_bridge().patch_tqdm()
+
+
+def unpatch_tqdm() -> None:
+    """Undo ``patch_tqdm``: new bars are plain tqdm bars again."""
+    _tqdm_bridge().unpatch_tqdm()
+
+
+def _tqdm_bridge() -> _Any:
+    try:
+        from probe import _tqdm
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("tqdm"):
+            raise
+        raise ImportError(
+            "probe.tqdm, probe.trange and probe.patch_tqdm need the tqdm package: pip install tqdm"
+        ) from exc
+    return _tqdm
+
+
+def __getattr__(name: str) -> _Any:
+    """``probe.tqdm`` and ``probe.trange``: tqdm's, with the bar also a stream."""
+    if name in _TQDM_NAMES:
+        value = globals()[name] = getattr(_tqdm_bridge(), name)
+        return value
+    raise AttributeError(f"module 'probe' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_TQDM_NAMES])
 
 
 _transport.on_open = _exit.install_worker_hooks

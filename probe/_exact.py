@@ -28,11 +28,15 @@ def _hotprobe_factory(_hotprobe_func, _hotprobe_stream, _hotprobe_defaults):
         except BaseException as _hotprobe_exc:
             _hotprobe_stream.fail(_hotprobe_exc, final=False)
             raise
-        _hotprobe_stream.n += 1
+        _hotprobe_stream.n += 1{complete}
         return _hotprobe_result
 
     return wrapper
 """
+# With a total, the call that reaches it ends the stream (one comparison more per call).
+_COMPLETE = """
+        if _hotprobe_stream.n >= _hotprobe_stream.total:
+            _hotprobe_stream.complete()"""
 _NOT_POSITIONAL = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 
@@ -53,7 +57,11 @@ def exact_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any
         parameters[first_default + index] += f"=_hotprobe_defaults[{index}]"
     if code.co_posonlyargcount:
         parameters.insert(code.co_posonlyargcount, "/")
-    source = _TEMPLATE.format(parameters=", ".join(parameters), arguments=", ".join(names))
+    source = _TEMPLATE.format(
+        parameters=", ".join(parameters),
+        arguments=", ".join(names),
+        complete=_COMPLETE if stream.total is not None else "",
+    )
     namespace: dict[str, Any] = {}
     exec(compile(source, f"<hotprobe wrapper of {func.__qualname__}>", "exec"), namespace)
     return namespace["_hotprobe_factory"](func, stream, defaults)

@@ -25,7 +25,7 @@ class MarkStreams:
         with self._lock:
             stream = self._streams.pop(name, None)
             if stream is None:
-                stream = resettable(Stream(name))
+                stream = resettable(Stream(name, unit=None))
             self._streams[name] = stream
             if len(self._streams) > self.kept:
                 self._streams.popitem(last=False)

@@ -5,10 +5,11 @@ and ``dropped``, waits for a peer and sends. The socket has ``IMMEDIATE`` set, s
 message only onto a connection whose handshake succeeded: until then events wait here, counted
 as queued, not sent. A monitor socket tells when a handshake succeeds or fails.
 
-A bound PAIR socket keeps its first peer and ignores the others without a word, so a collector
-answers every batch it reads from its PAIR peer with a short message. A PAIR connection that
-hears nothing within ``CUT_OFF_AFTER`` seconds of its first event is taken as cut off: the
-sender moves to the fan-in endpoint and sends again what went unanswered there.
+A bound PAIR socket keeps its first peer and ignores the others without a word, so on PAIR the
+sender says hello (``probe.protocol.PAIR_HELLO``) before its first event on a connection, and
+the collector answers it. A PAIR connection that hears nothing within ``CUT_OFF_AFTER`` seconds
+of its first event is taken as cut off: the sender moves to the fan-in endpoint and sends again
+what went unanswered there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
 from probe._settings import Settings
-from probe.protocol import fan_in_endpoint
+from probe.protocol import PAIR_HELLO, fan_in_endpoint
 
 if TYPE_CHECKING:
     from probe._transport import Transport
@@ -147,6 +148,8 @@ class Sender:
                 self.backlog.append(self._stamp(*item))
             message = self.backlog[0]
             try:
+                if not self._answered and self._unanswered_since is None:
+                    send(PAIR_HELLO, flags=noblock)  # first on this connection: ask for an answer
                 send(message, flags=noblock)
             except Exception as exc:  # zmq.Again: no connection or full, try again later
                 if type(exc).__name__ != "Again":

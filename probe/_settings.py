@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
+from probe._runinfo import new_run_id, parse_labels
 from probe.protocol import DEFAULT_ENDPOINT, fan_in_endpoint
 
 SOCKET_KINDS = ("auto", "pair", "push")
+
+#: Set to ``1`` by ``hotprobe run`` for the command it starts: that process describes the run
+#: (it sends the ``run`` event) although the run id was given to it.
+RUN_START_VARIABLE = "HOTPROBE_RUN_START"
+
+
+def _claims_run() -> bool:
+    """True if this process starts the run rather than joining its parent's: it made the run
+    id itself, or was told so through ``HOTPROBE_RUN_START`` (taken out of the environment, so
+    that the processes this one starts join its run)."""
+    told = os.environ.pop(RUN_START_VARIABLE, "") == "1"
+    return told or not os.environ.get("HOTPROBE_RUN")
 
 
 def _new_run_id() -> str:
     """One id per job: inherited by child processes through ``HOTPROBE_RUN``."""
     run = os.environ.get("HOTPROBE_RUN")
     if not run:
-        run = os.urandom(6).hex()
+        run = new_run_id(sys.argv)
         os.environ["HOTPROBE_RUN"] = run
     return run
 
@@ -39,6 +53,7 @@ class Settings:
     exit_timeout: float = 0.5
     server_key: str | os.PathLike | None = None  # the collector's public key (z85) or .key file
     client_key: str | os.PathLike | None = None  # this client's .key_secret file
+    labels: dict[str, str] = field(default_factory=dict)  # the user's own, sent in ``run``
 
     @property
     def fan_in_endpoint(self) -> str:
@@ -55,7 +70,10 @@ class Settings:
             enabled=env.get("HOTPROBE_DISABLE", "").strip().lower() not in ("1", "true", "yes"),
             server_key=env.get("HOTPROBE_SERVER_KEY") or None,
             client_key=env.get("HOTPROBE_CLIENT_KEY") or None,
+            labels=parse_labels(env.get("HOTPROBE_LABELS", "")),
         )
 
 
+#: Whether this process sends the run's ``run`` event (read before the run id is made).
+starts_run = _claims_run()
 settings = Settings.from_environment()

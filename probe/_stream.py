@@ -19,13 +19,14 @@ from weakref import WeakSet
 from probe import _settings
 from probe._transport import Transport
 from probe._wire import safe_repr, utc_timestamp
-from probe.protocol import PROTOCOL_VERSION
+from probe.protocol import PROTOCOL_VERSION, RUN_STREAM
 
 HOST = socket.gethostname()
 transport = Transport(_settings.settings)
 
 _open_streams: set[Stream] = set()
 _resettable: WeakSet[Stream] = WeakSet()
+_run_due = _settings.starts_run  # this process describes the run, and has not yet done so
 
 
 class Stream:
@@ -38,6 +39,7 @@ class Stream:
         "_data",
         "_last_n",
         "_last_time",
+        "_min_interval",
         "_next_check",
         "_owner",
         "_pending",
@@ -46,12 +48,24 @@ class Stream:
         "n",
         "name",
         "total",
+        "unit",
     )
 
-    def __init__(self, name: str, total: int | float | None = None, fields: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        total: int | float | None = None,
+        fields: dict | None = None,
+        unit: str | None = "it",
+        min_interval: float | None = None,
+    ):
+        """``unit`` names what ``n`` counts; ``min_interval`` (seconds between two
+        ``progress`` events) overrides the probe's setting for this stream."""
         self.name = name
         self.total = total
+        self.unit = unit
         self._data = fields or None
+        self._min_interval = min_interval
         self._owner: Callable[[], Generator | None] | None = None
         self._reset()
 
@@ -81,7 +95,9 @@ class Stream:
             self.start()
             return n + 1
         now = perf_counter()
-        min_interval = _settings.settings.min_interval
+        min_interval = self._min_interval
+        if min_interval is None:
+            min_interval = _settings.settings.min_interval
         if now - self._last_time >= min_interval:
             self._send("progress", n, now)
         dt = now - self._check_time
@@ -95,6 +111,11 @@ class Stream:
         """Send ``end`` with the totals."""
         _open_streams.discard(self)
         self._send("end", self.n, perf_counter())
+
+    def complete(self) -> None:
+        """The total is reached: send ``end``; the next unit starts the stream again."""
+        self.finish()
+        self._reset()
 
     def fail(self, exc: BaseException, *, final: bool = True) -> None:
         """Send ``error`` describing ``exc``; ``final`` closes the stream."""
@@ -118,6 +139,8 @@ class Stream:
         settings = _settings.settings
         if not settings.enabled:
             return
+        if _run_due:
+            _describe_run()
         try:
             dt = now - self._last_time
             rate = (n - self._last_n) / dt if dt > 0 and kind == "progress" else None
@@ -130,6 +153,7 @@ class Stream:
                 "event": kind,
                 "n": n,
                 "total": self.total,
+                "unit": self.unit,
                 "elapsed": round(now - self._t0, 6),
                 "rate": rate,
                 "host": HOST,
@@ -143,6 +167,28 @@ class Stream:
         except Exception as exc:  # the probe never raises into the program it observes
             transport.count_drop()
             transport.warn_once(f"cannot send {kind!r} on {self.name!r}: {exc!r}")
+
+
+_run_stream = Stream(RUN_STREAM, unit=None)
+
+
+def describe_run_again() -> None:
+    """Send the ``run`` event (again) before the next event: the labels or the run changed."""
+    global _run_due
+    _run_due = True
+
+
+def _describe_run() -> None:
+    """Send the ``run`` event that says what this run is; once, before any other event."""
+    global _run_due
+    _run_due = False
+    try:
+        from probe._runinfo import describe
+
+        info = describe(_settings.settings.labels)
+    except Exception as exc:  # never into the program: the run is described without it
+        info = {"phase": "start", "error": safe_repr(exc)}
+    _run_stream._send("run", 0, perf_counter(), info=info)
 
 
 def resettable(stream: Stream) -> Stream:
@@ -167,6 +213,8 @@ def finish_open_streams() -> None:
 
 
 def _after_fork_in_child() -> None:
+    global _run_due
+    _run_due = False  # a forked child joins its parent's run
     transport.forget_after_fork()
     _open_streams.clear()
     for stream in list(_resettable):

@@ -31,9 +31,12 @@ def track(func: Any = None, /, *, name: str | None = None, total: int | None = N
     ``@probe.track`` names the stream after the function's qualified name;
     ``@probe.track("name")`` names it explicitly. The first call sends ``start``, calls
     accumulate into throttled ``progress`` events, a call that raises sends ``error`` and
-    re-raises the same exception, and ``end`` is sent when the process exits. For a generator
-    function (``def`` or ``async def``) every yielded item is a unit; for an ``async def``
-    function every completed call.
+    re-raises the same exception. With a ``total``, ``end`` is sent by the call that reaches
+    it (and a further call starts the stream again, from 0: one stream per epoch, say);
+    without one, when the process exits. For a generator function (``def`` or ``async def``)
+    every yielded item is a unit; for an ``async def`` function every completed call. The
+    events' ``unit`` is ``call`` (``item`` for generator functions): a stream of calls that
+    has gone quiet is shown ``idle``, not ``stalled``.
     Metadata and signature are kept (``functools.wraps``).
     """
     if callable(func) or isinstance(func, (staticmethod, classmethod)):
@@ -46,7 +49,9 @@ def _decorate(func: Any, name: str | None, total: int | None) -> Any:
         return func
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(_decorate(func.__func__, name, total))
-    stream = resettable(Stream(name or getattr(func, "__qualname__", repr(func)), total))
+    generator = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
+    stream_name = name or getattr(func, "__qualname__", repr(func))
+    stream = resettable(Stream(stream_name, total, unit="item" if generator else "call"))
     if inspect.isgeneratorfunction(func):
         wrapper = generator_wrapper(func, stream)
     elif inspect.isasyncgenfunction(func):
@@ -62,6 +67,8 @@ def _decorate(func: Any, name: str | None, total: int | None) -> Any:
 
 def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
     """One call, one unit: the generic form of ``_exact``'s template."""
+    if stream.total is not None:
+        return _call_wrapper_to_total(func, stream, stream.total)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if stream.n >= stream._next_check:
@@ -72,6 +79,27 @@ def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]
             stream.fail(exc, final=False)
             raise
         stream.n += 1
+        return result
+
+    return wrapper
+
+
+def _call_wrapper_to_total(
+    func: Callable[..., Any], stream: Stream, total: int | float
+) -> Callable[..., Any]:
+    """``call_wrapper`` whose call number ``total`` ends the stream."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            stream.fail(exc, final=False)
+            raise
+        stream.n += 1
+        if stream.n >= total:
+            stream.complete()
         return result
 
     return wrapper
@@ -96,6 +124,8 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
             stream.n += 1
             if stream.n >= stream._next_check:
                 stream._next_check = stream.checkpoint()
+            if total is not None and stream.n >= total:
+                stream.complete()
             try:
                 value = yield item
                 resume = generator.send
@@ -105,6 +135,7 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
             except BaseException as exc:  # thrown in by the consumer: the generator decides
                 resume, value = generator.throw, exc
 
+    total = stream.total
     return wrapper
 
 
@@ -120,8 +151,11 @@ def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any
             stream.fail(exc, final=False)
             raise
         stream.n += 1
+        if total is not None and stream.n >= total:
+            stream.complete()
         return result
 
+    total = stream.total
     return wrapper
 
 
@@ -144,6 +178,8 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
             stream.n += 1
             if stream.n >= stream._next_check:
                 stream._next_check = stream.checkpoint()
+            if total is not None and stream.n >= total:
+                stream.complete()
             try:
                 value = yield item
                 resume = generator.asend
@@ -153,4 +189,5 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
             except BaseException as exc:
                 resume, value = generator.athrow, exc
 
+    total = stream.total
     return wrapper

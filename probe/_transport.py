@@ -2,10 +2,11 @@
 
 A send from any thread encodes its event and queues it: no lock, no socket, no wait, so many
 busy threads never queue behind one another. What the queue cannot hold is counted as dropped
-(``start`` and ``end`` get a second allowance of the same size, so that a flood of marks does
-not cost a stream its ``end``). The sender thread starts with the first event, is a daemon and
-is stopped by ``close`` within ``exit_timeout``. After ``fork`` the child forgets its parent's
-queue, thread and socket and starts its own, through the fan-in endpoint.
+(``start``, ``end`` and ``run`` get a second allowance of the same size, so that a flood of
+marks does not cost a stream its ``end``, or the run its description). The sender thread
+starts with the first event, is a daemon and is stopped by ``close`` within ``exit_timeout``.
+After ``fork`` the child forgets its parent's queue, thread and socket and starts its own,
+through the fan-in endpoint.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from probe._settings import Settings
 from probe._wire import encode
 from probe.protocol import is_loopback
 
-#: Events a program can have queued; ``start`` and ``end`` may use as many again.
+#: Events a program can have queued; ``start``, ``end`` and ``run`` may use as many again.
 QUEUE_LIMIT = SEND_HWM
-_LIFECYCLE = ("start", "end")
+_LIFECYCLE = ("start", "end", "run")
 
 
 class Transport:

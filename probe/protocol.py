@@ -12,9 +12,12 @@ import os
 #: The ``v`` field of every event a probe writes.
 PROTOCOL_VERSION = 1
 
-#: Event kinds: a stream's ``start``, throttled ``progress``, ``end`` or ``error``, and a
-#: one-off ``mark``.
-EVENT_KINDS = ("start", "progress", "end", "error", "mark")
+#: Event kinds: a stream's ``start``, throttled ``progress``, ``end`` or ``error``, a one-off
+#: ``mark``, and ``run``: what a run is (at its start) and how it ended (under ``hotprobe run``).
+EVENT_KINDS = ("start", "progress", "end", "error", "mark", "run")
+
+#: The ``probe`` field of ``run`` events (angle brackets: never a name the probe gives).
+RUN_STREAM = "<run>"
 
 #: The fields a probe writes in every event (``error`` and ``data`` only when they apply).
 EVENT_FIELDS = (
@@ -24,6 +27,7 @@ EVENT_FIELDS = (
     "event",
     "n",
     "total",
+    "unit",
     "elapsed",
     "rate",
     "host",
@@ -38,6 +42,17 @@ DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 
 #: Messages larger than this are dropped by a collector with default options.
 MAX_MESSAGE_SIZE = 1 << 20
+#: An event the collector accepts is at most this many bytes and this many levels deep (the
+#: object itself is level 1): every built-in sink can store what passes these bounds.
+MAX_EVENT_BYTES = 2 << 20
+MAX_DEPTH = 200
+
+#: On a PAIR connection, a probe sends ``PAIR_HELLO`` (not an event) before its first event,
+#: and the collector answers each one it reads with ``PAIR_ANSWER``: an answer proves that
+#: this connection is the one the collector reads (a bound PAIR socket ignores a second peer
+#: without a word). Clients that never send a hello are never answered.
+PAIR_HELLO = b"hotprobe:hello"
+PAIR_ANSWER = b"ok"
 
 #: CURVE keys are 32 bytes, written as 40 z85 characters.
 Z85_KEY_LENGTH = 40

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, CollectorProcess
+from tests.helpers import HOOK_FILES, ROOT, CollectorProcess, site_packages
 from tests.mongo_server import MongoServer, collection_uri, external_server
 
 pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
+collect_ignore = ["tqdm_suite"]  # tqdm's own tests, run by test_tqdm_suite.py in their own pytest
 
 # Subprocesses import this checkout, whatever copy of hotprobe is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
@@ -86,3 +89,13 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
     yield mount
     for directory in reversed(mounted):
         subprocess.run(["umount", "-l", str(directory)], capture_output=True, timeout=MOUNT_TIMEOUT)
+
+
+@pytest.fixture
+def hooked_python(tmp_path: Path) -> Path:
+    """A Python whose site-packages holds the start-up hook, with this machine's packages."""
+    environment = tmp_path / "env"
+    venv.create(environment, system_site_packages=True, with_pip=False, symlinks=True)
+    for source, name in HOOK_FILES.items():
+        shutil.copy(source, site_packages(environment) / name)
+    return environment / "bin" / "python"

@@ -53,3 +53,18 @@ def send(endpoint: str, events: list[dict], per_second: float | None = None) -> 
     finally:
         sock.close()
         context.term()
+
+
+def send_raw(endpoint: str, messages: list[bytes]) -> None:
+    """Each message as it is, over PAIR, with blocking sends (none dropped on the way)."""
+    context = zmq.Context()
+    sock = context.socket(zmq.PAIR)
+    sock.setsockopt(zmq.SNDTIMEO, 30_000)
+    sock.setsockopt(zmq.LINGER, 30_000)
+    sock.connect(endpoint)
+    try:
+        for message in messages:
+            sock.send(message)
+    finally:
+        sock.close()
+        context.term()

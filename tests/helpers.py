@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +25,21 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 PROGRAMS = TESTS / "programs"  # the probe programs tests run in subprocesses
 SINK_PLUGINS = TESTS / "sink_plugins"  # plugin modules tests install as distributions
+#: The ``HOTPROBE_TQDM`` start-up hook, and the names installing the package gives its files.
+HOOK = ROOT / "probe" / "hotprobe_startup.pth"
+HOOK_FILES = {HOOK: HOOK.name, ROOT / "probe" / "_startup.py": "_hotprobe_startup.py"}
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
 #: Free bytes ``fill`` leaves: less than one batch of events, so a write of one is cut short.
 LEFT_FREE = 16 << 10
 
 T = TypeVar("T")
+
+
+def site_packages(environment: Path) -> Path:
+    """The site-packages folder of the virtual environment at ``environment``."""
+    purelib = sysconfig.get_path("purelib", vars={"base": str(environment)})
+    return Path(purelib)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -39,6 +49,11 @@ def read_jsonl(path: Path) -> list[dict]:
         return []
     complete = path.read_bytes().rpartition(b"\n")[0]
     return [orjson.loads(line) for line in complete.splitlines() if line.strip()]
+
+
+def stream_events(path: Path) -> list[dict]:
+    """``read_jsonl(path)`` without the ``run`` events that describe runs: the streams' own."""
+    return [event for event in read_jsonl(path) if event.get("event") != "run"]
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 15.0, interval: float = 0.05) -> T:
@@ -208,6 +223,21 @@ def fill(disk: Path, leave: int = LEFT_FREE) -> Path:
         os.close(fd)
     os.truncate(filler, max(0, filler.stat().st_size - leave))
     return filler
+
+
+def streams_of(events: list[dict]) -> dict[str, list[dict]]:
+    """Events grouped by stream name, in arrival order (``run`` events describe the run, not a
+    stream: they are left out)."""
+    streams: dict[str, list[dict]] = {}
+    for event in events:
+        if event.get("event") != "run":
+            streams.setdefault(event["probe"], []).append(event)
+    return streams
+
+
+def lifecycle(events: list[dict]) -> list[str]:
+    """A stream's event kinds without its ``progress`` events: ``["start", "end"]``."""
+    return [event["event"] for event in events if event["event"] != "progress"]
 
 
 WEB_URL = re.compile(r"hotprobe: web view at (http://\S+)")

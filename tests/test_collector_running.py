@@ -59,7 +59,8 @@ def test_stats_line_periodically_and_at_exit(tmp_path, start_collector):
         "suppressed": 9,
         "rejected": 1,
     }
-    assert re.search(rf"sink\[file:{re.escape(str(out))}\] written=1 failed=0", lines[-1])
+    sink = rf"sink\[file:{re.escape(str(out))}\]"
+    assert re.search(rf"{sink} written=1 rejected=0 failed=0", lines[-1])
 
 
 def test_rejected_messages_are_dead_lettered_with_reason_and_bytes(tmp_path, start_collector):

@@ -18,6 +18,7 @@ FIELD_TYPES = {
     "event": str,
     "n": int,
     "total": (int, type(None)),
+    "unit": (str, type(None)),
     "elapsed": (int, float),
     "rate": (int, float, type(None)),
     "host": str,
@@ -44,7 +45,8 @@ def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_col
     assert collector.stop() == 0
 
     streams = by_stream(read_jsonl(out))
-    assert set(streams) == {"step", "loop", "solve", "checkpoint"}
+    assert set(streams) == {"<run>", "step", "loop", "solve", "checkpoint"}
+    assert [e["event"] for e in streams["<run>"]] == ["run"]  # tests/test_run_event.py
     for name, events in streams.items():
         for event in events:
             for field, kind in FIELD_TYPES.items():
@@ -62,6 +64,13 @@ def test_every_api_reaches_the_file_with_all_protocol_fields(tmp_path, start_col
         assert streams[name][-1]["n"] == total
     assert streams["loop"][0]["total"] == 300
     assert streams["solve"][-1]["data"]["residual"] == pytest.approx(1 / 200)
+    assert {name: streams[name][0]["unit"] for name in streams} == {
+        "<run>": None,
+        "step": "call",
+        "loop": "it",
+        "solve": "it",
+        "checkpoint": None,
+    }
     assert [e["event"] for e in streams["checkpoint"]] == ["mark"]
     assert streams["checkpoint"][0]["data"] == {"loss": 0.25}
 
@@ -106,6 +115,8 @@ def test_signal_stops_with_status_0_and_keeps_every_kept_event(tmp_path, start_c
         sender.wait(timeout=10)
     assert status == 0, collector.stderr
     kept = last_stats(collector.stderr).counts["kept"]
-    marks = [e["data"]["i"] for e in read_jsonl(out)]
-    assert len(marks) == kept > 200
+    run, *rest = read_jsonl(out)
+    assert run["event"] == "run"  # the sender's run event first, then its marks
+    marks = [e["data"]["i"] for e in rest]
+    assert len(marks) + 1 == kept > 200
     assert marks == sorted(set(marks))

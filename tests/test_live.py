@@ -120,6 +120,61 @@ def test_a_quiet_stream_turns_stalled_and_recovers(clock: Clock) -> None:
     assert row(rendered(sink), "slow")[-1] == "running"
 
 
+def test_a_quiet_stream_of_calls_is_idle_not_stalled(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("step", "progress", 98, 100, rate=50.0, unit="call"),
+            event("loop", "progress", 98, 100, rate=50.0, unit="it"),
+        ]
+    )
+    clock.now += 60
+    lines = rendered(sink)
+    assert row(lines, "step")[-1] == "idle"  # its function is not being called
+    assert row(lines, "loop")[-1] == "stalled"
+    assert lines[-1].startswith("2 streams: 1 stalled, 1 idle")
+    sink.write([event("step", "progress", 99, 100, rate=1.0, unit="call")])
+    assert row(rendered(sink), "step")[-1] == "running"
+
+
+def test_a_stream_of_calls_ended_at_exit_keeps_its_recent_rate(clock: Clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("step", "progress", 900, None, elapsed=1.8, rate=500.0, unit="call"),
+            event("step", "end", 1000, None, elapsed=100.0, unit="call"),  # idle, then exit
+            event("loop", "progress", 900, 1000, elapsed=1.8, rate=500.0, unit="it"),
+            event("loop", "end", 1000, 1000, elapsed=2.0, unit="it"),
+        ]
+    )
+    lines = rendered(sink)
+    assert row(lines, "step")[1:4] == ["lab:41", "1,000", "500.0/s"]  # not 10.0/s
+    assert row(lines, "loop")[4] == "500.0/s"  # 1000 in 2 s: the average over its life
+
+
+def test_runs_are_described_above_the_rows_not_as_rows(clock: Clock) -> None:
+    sink = make_sink(clock)
+    start = {
+        "phase": "start",
+        "argv": ["train.py", "--lr", "\x1b[31m0.1"],
+        "git": {"commit": "0123456789abcdef", "branch": "main", "dirty": True},
+        "labels": {"model": "small"},
+    }
+    sink.write(
+        [
+            event("<run>", "run", 0, info=start),
+            event("fit", "progress", 3, 10, rate=1.0),
+            event("<run>", "run", 0, info={"phase": "end", "status": 3, "duration": 12.5}),
+        ]
+    )
+    lines = rendered(sink)
+    assert "\x1b" not in lines[0]  # inert: the escape is shown, never sent to the terminal
+    assert lines[0].startswith("run r1 · exit 3 after 12.5s · train.py --lr \\x1b[31m0.1")
+    assert lines[0].endswith("· git 0123456789* · model=small")
+    assert not any(line.split()[:1] == ["<run>"] for line in lines)
+    assert lines[-1] == "1 streams: 1 running · 3 events"
+
+
 def test_finished_streams_never_stall(clock: Clock) -> None:
     sink = make_sink(clock)
     sink.write([event("a", "end", 5, 5, elapsed=1.0), event("b", "error", 1, 5, error="boom")])

@@ -26,7 +26,9 @@ pytestmark = [
 
 def test_server_killed_mid_stream_and_back_10s_later(start_collector, mongo_servers):
     server = mongo_servers(sync_on_commit=True)
-    spec = server.uri(collection=fresh_name())
+    # attempts fail within a second, so that several fail during the outage however loaded
+    # the machine is, and the sink is seen down (and spools) before the server is back
+    spec = server.uri(collection=fresh_name(), serverSelectionTimeoutMS="1000")
     collector = start_collector("--interval", "0", "--stats-interval", "1", "--sink", spec)
     events = make_events(12_000)
     sender = threading.Thread(target=send, args=(collector.endpoint, events, 800))

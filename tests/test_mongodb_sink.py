@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import bson
 import pytest
 
+from collector import event_id
 from collector.sinks import SinkSpec
-from plugins.mongodb import MongoSink, to_document
+from plugins.mongodb import MAX_NESTING, MongoSink, to_document
 from tests.event_sender import make_events, send
 from tests.helpers import last_stats, wait_for
 from tests.mongo_server import collection_of, count, distinct_run_seq, fresh_name
@@ -78,3 +80,31 @@ def test_100k_events_at_interval_0_all_arrive(tmp_path, start_collector, mongo_s
     assert collector.stop() == 0, collector.stderr[-3000:]
     assert distinct_run_seq(collection_of(spec)) == 100_000
     assert "lost=0" in collector.stderr
+
+
+def test_documents_carry_the_events_identity_and_never_its_own_id():
+    event = {"run": "r", "host": "h", "pid": 1, "probe": "p", "seq": 7, "_id": [1, 2]}
+    document = to_document(event)
+    assert document["_id"] == to_document(dict(event))["_id"] == event_id(event)
+    assert document["\uff3fid"] == [1, 2] and event["_id"] == [1, 2]
+    assert to_document({**event, "seq": 8})["_id"] != document["_id"]
+    deep: object = 1
+    for _ in range(150):
+        deep = {"a": deep}
+    nested = to_document({"probe": "p", "data": deep})["data"]
+    for _ in range(MAX_NESTING - 1):
+        nested = nested["a"]
+    assert isinstance(nested, str) and nested.startswith('{"a":')  # the rest as JSON text
+    bson.encode(to_document({"probe": "p", "data": deep}))
+
+
+def test_the_mongodb_sink_knows_which_pymongo_errors_are_the_documents_fault():
+    from bson.errors import InvalidDocument
+    from pymongo.errors import AutoReconnect, DocumentTooLarge, ServerSelectionTimeoutError
+
+    sink = MongoSink(SinkSpec.parse("mongodb://h:1"))
+    assert sink.is_permanent(InvalidDocument("cannot encode")) is True
+    assert sink.is_permanent(DocumentTooLarge("too large")) is True
+    assert sink.is_permanent(OverflowError("date out of range")) is True
+    assert sink.is_permanent(AutoReconnect("connection lost")) is False
+    assert sink.is_permanent(ServerSelectionTimeoutError("no server")) is False

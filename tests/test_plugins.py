@@ -1,17 +1,18 @@
-"""The plugin API in-process: registration, the hooks, guarded sinks and the run_sink fixture."""
+"""The plugin API in-process: registration, the hooks, stall reports and the run_sink fixture."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import pytest
 
 from collector import Sink, SinkSpec, hookimpl, testing
 from collector import registry as registry_module
-from collector.pipeline.delivery import DELIVERY_OPTIONS
-from collector.pipeline.guard import GuardedSink
+from collector.pipeline.collect import build_runners
+from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions, SinkRunner
 from collector.testing import probe_events
 from tests.helpers import wait_for
 
@@ -51,7 +52,7 @@ def test_a_plugin_registers_a_scheme_with_its_description_and_options():
     assert list(sink_type.options) == ["tag", *DELIVERY_OPTIONS]  # its own first
     assert sink_type.options["tag"] == "a label"
     assert sink_type.distribution == "registered in-process"
-    assert isinstance(registry.create_sink("list:x?tag=t").inner, ListSink)
+    assert type(registry.create_sink("list:x?tag=t")) is ListSink
 
 
 def test_register_sinks_raising_is_reported_naming_the_plugin_and_others_still_load(caplog):
@@ -110,10 +111,12 @@ def test_factory_errors_are_bad_specs_or_broken_plugins():
 
 def test_run_sink_hands_back_what_the_sink_received_in_order(run_sink):
     events = probe_events("fit", total=4, loss=0.1)
+    before = time.time_ns() // 1000
     run = run_sink("list:", [*events, "plain text"], plugins=[ListPlugin()])
     assert run.status == 0
-    assert [e.get("seq") for e in run.events] == [0, 1, 2, 3, 4, 5, None]
+    assert [e["seq"] for e in run.events[:6]] == [0, 1, 2, 3, 4, 5]
     assert run.events[-1]["message"] == "plain text"
+    assert before <= run.events[-1]["seq"] <= time.time_ns() // 1000  # given by the collector
     assert run.sink.written == run.events
     assert run.calls[0] == "open" and run.calls[-2:] == ["flush", "close"]
     assert run.counters.received == 7 and run.counters.kept == 7
@@ -184,31 +187,36 @@ def test_run_sink_outside_pytest_leaves_nothing_behind(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_stalled_sink_call_is_reported_once_naming_the_plugin(caplog):
+def test_a_stalled_sink_call_is_reported_once_naming_the_plugin(caplog, tmp_path):
     release = threading.Event()
 
     class Stuck(Sink):
         def write(self, events):
             release.wait(30)
 
-    guarded = GuardedSink(Stuck(SinkSpec.parse("stuck:")), "plugin 'stuck' (x 1)", 0.3)
-    writer = threading.Thread(target=guarded.write, args=([{}],))
-    writer.start()
+    options = DeliveryOptions(max_delay=0.01, spool_dir=str(tmp_path))
+    runner = SinkRunner(
+        "stuck:", Stuck(SinkSpec.parse("stuck:")), options, origin="plugin 'stuck' (x 1)",
+        stall_after=0.3,
+    )  # fmt: skip
+    runner.start()
+    runner.offer_many([{"n": 1}])
     try:
         assert wait_for(lambda: "has not returned" in caplog.text, timeout=10)
+        time.sleep(0.5)  # the watch looks every 0.05 s: it has had ten more looks
         stalls = [r.getMessage() for r in caplog.records if "has not returned" in r.getMessage()]
         assert len(stalls) == 1
         assert "'stuck:' (plugin 'stuck' (x 1)) has not returned from write()" in stalls[0]
     finally:
         release.set()
-        writer.join(10)
+        assert runner.close(5.0)
 
 
-def test_guarded_sink_forwards_calls_and_attributes():
-    inner = ListSink(SinkSpec.parse("list:x"))
-    guarded = GuardedSink(inner, "plugin 'list' (x 1)", stall_after=0)
-    guarded.open()
-    guarded.write([{"n": 1}])
-    guarded.flush()
-    guarded.close()
-    assert guarded.written == [{"n": 1}] and guarded.spec.target == "x"
+def test_the_runner_holds_the_plugins_own_sink_object(tmp_path):
+    registry = registry_module.load((ListPlugin(),))
+    delivery = DeliveryOptions(spool_dir=str(tmp_path))
+    [runner] = build_runners(registry, ["list:x?batch_size=7"], delivery=delivery)
+    assert type(runner.sink) is ListSink and runner.sink.spec.text == "list:x"
+    assert runner.origin == "plugin 'ListPlugin' (registered in-process)"
+    assert runner.options.batch_size == 7
+    runner.spill.close()

@@ -26,8 +26,8 @@ from tests.helpers import (
     last_stats,
     probe_environment,
     program,
-    read_jsonl,
     run_program,
+    stream_events,
     wait_for,
 )
 
@@ -117,7 +117,7 @@ def test_the_example_plugin_installed_by_pip_receives_events(with_site, tmp_path
     kept = last_stats(collector.stderr).counts["kept"]
     rows = stored()
     assert len(rows) == kept
-    assert rows[0] == ("load", "start", 0) and ("load", "end", 50) in rows
+    assert rows[:2] == [("<run>", "run", 0), ("load", "start", 0)] and ("load", "end", 50) in rows
 
 
 def test_the_example_plugins_own_tests_pass_with_the_run_sink_fixture(site, tmp_path):
@@ -143,13 +143,13 @@ def test_broken_plugins_are_reported_once_each_and_the_other_sinks_keep_working(
     args = ["--interval", "0", "--sink-stall-after", "1"]
     collector = start_collector(*args, *[a for s in sinks for a in ("--sink", s)])
     assert run_program("emit_marks", "300", endpoint=collector.endpoint).returncode == 0
-    assert wait_for(lambda: len(read_jsonl(out)) == 300), collector.stderr
+    assert wait_for(lambda: len(stream_events(out)) == 300), collector.stderr
     assert wait_for(lambda: len(lines_with(collector.stderr, "has not returned")) == 2)
     assert wait_for(lambda: "disk on fire" in collector.stderr)
     status = collector.stop()
     err = collector.stderr
 
-    assert [e["data"]["i"] for e in read_jsonl(out)] == list(range(300))
+    assert [e["data"]["i"] for e in stream_events(out)] == list(range(300))
     [failed_import] = lines_with(err, "'broken_import'")
     assert "(hotprobe-broken-import 0.1) failed to load" in failed_import
     assert "ModuleNotFoundError" in failed_import

@@ -10,6 +10,7 @@ import subprocess
 import zmq
 
 from collector.pipeline.endpoints import free_tcp_endpoint
+from probe.protocol import PAIR_ANSWER, PAIR_HELLO
 from tests.helpers import make_keys, program, read_jsonl, run_program, wait_for
 
 THREADS = 64
@@ -42,11 +43,12 @@ def test_no_collector_queues_sends_nothing_and_warns_once():
     result = run_program("emit_and_wait", "26", "6.5", endpoint=free_tcp_endpoint())
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 26, 0)
+    # the marks and the run event before them
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 27, 0)
     assert stats["connected"] is False
     [warning] = hotprobe_lines(result.stderr)
     assert "has accepted an event after 5 s" in warning
-    assert "26 events wait" in warning
+    assert "27 events wait" in warning
 
 
 def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collector):
@@ -65,11 +67,11 @@ def test_a_wrong_server_key_delivers_nothing_and_says_why(tmp_path, start_collec
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 1000, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (0, 1 + 1000, 0)  # run, marks
     assert stats["handshake_failures"] > 0
     [warning] = hotprobe_lines(result.stderr)
     assert "handshakes failed: is the server key the collector's public key" in warning
-    assert "1000 events never accepted" not in warning  # that one comes only at exit
+    assert "1001 events never accepted" not in warning  # that one comes only at exit
     assert read_jsonl(out) == []
 
 
@@ -91,7 +93,7 @@ def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, 
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["socket"] == "push" and stats["endpoint"] != collector.endpoint
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (42, 0, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (1 + 42, 0, 0)  # run, marks
     [warning] = hotprobe_lines(result.stderr)
     assert "has another peer" in warning and stats["endpoint"] in warning
 
@@ -103,18 +105,32 @@ def test_a_probe_cut_off_by_a_foreign_pair_client_moves_to_the_fan_in(tmp_path, 
     assert collector.stop() == 0
 
 
-def test_the_collector_answers_its_pair_peer_and_nobody_else(start_collector):
-    collector = start_collector("--interval", "0", "--sink", "stdout")
+def test_the_collector_answers_a_hello_from_its_pair_peer_and_nobody_else(
+    start_collector, tmp_path
+):
+    out = tmp_path / "out.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    probes = lambda: [e.get("probe") for e in read_jsonl(out)]  # noqa: E731
     context = zmq.Context()
     try:
-        first, second = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+        first, second, plain = (context.socket(zmq.PAIR) for _ in range(3))
         for sock in (first, second):
             sock.connect(collector.endpoint)
-            sock.send(b'{"probe": "p"}')
-        assert first.poll(10_000) and first.recv() == b"ok"
-        assert not second.poll(1000)
+            sock.send(PAIR_HELLO)
+            sock.send(b'{"probe": "first"}')
+        assert first.poll(10_000) and first.recv() == PAIR_ANSWER
+        assert not second.poll(1000)  # cut off by libzmq: never answered
+        second.close(linger=0)  # before it reconnects and takes the free slot
+        first.close(linger=1000)
+        assert wait_for(lambda: "first" in probes())
+        plain.connect(collector.endpoint)  # a client without a hello, as the seed's
+        plain.send(b'{"probe": "plain"}')
+        assert wait_for(lambda: "plain" in probes())
+        assert not plain.poll(1000)  # never answered: nothing waits unread in its connection
     finally:
         context.destroy(linger=0)
+    assert collector.stop() == 0
+    assert probes() == ["first", "plain"]  # a hello is not an event
 
 
 def test_a_probe_on_a_listening_collector_is_connected_and_sends_everything(start_collector):
@@ -122,6 +138,6 @@ def test_a_probe_on_a_listening_collector_is_connected_and_sends_everything(star
     result = run_program("emit_and_flush", "100", "beat", endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert (stats["sent"], stats["queued"], stats["dropped"]) == (100, 0, 0)
+    assert (stats["sent"], stats["queued"], stats["dropped"]) == (1 + 100, 0, 0)  # run, marks
     assert stats["connected"] is True and stats["socket"] == "pair"
     assert hotprobe_lines(result.stderr) == []

@@ -13,6 +13,12 @@ from tests.helpers import PROGRAMS, probe_environment, read_jsonl, wait_for
 
 HANG = 30.0  # seconds: jupyter_client kills a kernel that has not stopped after 5 s
 CELL = (PROGRAMS / "jupyter_cell.py").read_text()
+# Unnamed loops on line 1 of three cells; the third is the first one's code, run again.
+LOOP_CELLS = (
+    "for _ in probe.iterate(range(10)): pass",
+    "for _ in probe.iterate(range(20)): pass",
+    "for _ in probe.iterate(range(10)): pass",
+)
 
 
 def run_cell(client, code: str) -> str:
@@ -69,6 +75,29 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
         assert wait_for(
             lambda: any(e["pid"] == second_pid and e["event"] == "start" for e in read_jsonl(out))
         )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+
+
+def test_unnamed_loops_on_line_1_of_two_cells_are_two_streams(tmp_path, start_collector):
+    out = tmp_path / "events.jsonl"
+    endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
+    manager = jupyter_client.KernelManager(kernel_name="python3")
+    manager.start_kernel(env=probe_environment(endpoint), cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        run_cell(client, "import probe")
+        for cell in LOOP_CELLS:
+            run_cell(client, cell)
+
+        def ends():
+            return {e["probe"]: e["n"] for e in read_jsonl(out) if e["event"] == "end"}
+
+        assert wait_for(lambda: len(ends()) == 3), read_jsonl(out)
+        assert ends() == {"In[2]:1": 10, "In[3]:1": 20, "In[4]:1": 10}
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)

@@ -54,7 +54,8 @@ def test_every_worker_start_and_end_reach_the_collector(tmp_path, start_collecto
     for name in ("parent-before", "parent-after"):
         kinds = [e["event"] for e in parent if e["probe"] == name]
         assert kinds[0] == "start" and kinds[-1] == "end", name
-    assert {e["probe"] for e in parent} == {"parent-before", "parent-after"}
+    assert {e["probe"] for e in parent} == {"<run>", "parent-before", "parent-after"}
+    assert [e["event"] for e in read_jsonl(out) if e["probe"] == "<run>"] == ["run"]  # workers join
 
 
 def test_a_second_script_on_the_same_endpoint_is_not_cut_off(tmp_path, start_collector):
@@ -82,8 +83,8 @@ def test_a_forked_child_opens_its_own_fan_in_socket(tmp_path, start_collector):
     child, parent = (json.loads(line) for line in result.stdout.splitlines())
     assert parent["socket"] == "pair" and parent["endpoint"] == collector.endpoint
     assert child["socket"] == "push" and child["endpoint"] != collector.endpoint
-    assert child["sent"] == 1 and parent["sent"] == 2
-    assert wait_for(lambda: len(read_jsonl(out)) == 3), read_jsonl(out)
+    assert child["sent"] == 1 and parent["sent"] == 3  # the parent's run event, not the child's
+    assert wait_for(lambda: len(read_jsonl(out)) == 4), read_jsonl(out)
     marks = [(e["probe"], e["seq"], e.get("data")) for e in read_jsonl(out)]
     assert ("child", 0, {}) in marks
     parent_marks = [m for m in marks if m[0] == "parent"]

@@ -29,6 +29,7 @@ def test_threads_using_the_probe_at_once(tmp_path, start_collector):
     streams = defaultdict(list)
     for event in read_jsonl(out):
         streams[event["probe"]].append(event)
+    assert [e["event"] for e in streams.pop("<run>")] == ["run"]
     assert len(streams) == 1 + 3 * THREADS
     for name, events in streams.items():
         assert [e["seq"] for e in events] == list(range(len(events))), name

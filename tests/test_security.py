@@ -23,6 +23,7 @@ from tests.helpers import (
     reachable_host_name,
     read_jsonl,
     run_program,
+    stream_events,
     wait_for,
 )
 
@@ -198,7 +199,7 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     assert "with CURVE, 1 client keys in" in collector.stderr
     allowed = run_program("emit_twenty", endpoint=collector.endpoint, **keyed(keys, "alice"))
     assert allowed.returncode == 0, allowed.stderr
-    assert wait_for(lambda: len(read_jsonl(out)) == 20), collector.stderr
+    assert wait_for(lambda: len(stream_events(out)) == 20), collector.stderr
 
     refusals = [  # each kept sending until the collector has said why it refused it
         (["refused a client from 127.0.0.1"], keyed(keys, "mallory")),
@@ -217,7 +218,7 @@ def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     assert wait_for(lambda: latest_refused(collector) > so_far), collector.stderr
     finish(again)
     assert collector.stop() == 0
-    assert {e["probe"] for e in read_jsonl(out)} == {"secure"}
+    assert {e["probe"] for e in stream_events(out)} == {"secure"}
     assert collector.stderr.count("refused a client from 127.0.0.1") == 1, collector.stderr
     assert collector.stderr.count("peer on") == 1  # alice's; refused connections were no peers
     assert "a second process connected" not in collector.stderr
@@ -251,7 +252,7 @@ def test_the_clients_directory_is_followed_without_a_restart(tmp_path, start_col
     (clients / "alice.key").unlink()
     assert not attempt("mallory", "removed")
     assert collector.stop() == 0
-    assert {e["probe"] for e in read_jsonl(out)} == {"added", "replaced"}
+    assert {e["probe"] for e in stream_events(out)} == {"added", "replaced"}
 
 
 def test_wide_bind_without_keys_warns(tmp_path, start_collector):
@@ -288,7 +289,7 @@ def test_probe_reconnects_by_host_name_when_the_collector_restarts(tmp_path, sta
         assert second.stop() == 0
     finally:
         sender[0].kill()
-    beats = [e["data"]["i"] for e in read_jsonl(out)]
+    beats = [e["data"]["i"] for e in stream_events(out)]
     assert beats == sorted(beats)
     assert report["while_down"] >= 10  # the loop went on: no send waited for the collector
 

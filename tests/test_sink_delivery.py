@@ -61,13 +61,28 @@ def test_events_arrive_in_batches_and_in_order(tmp_path):
     assert sink.closed and runner.counters.written == 1050
 
 
-def test_a_lone_event_goes_out_after_max_delay(tmp_path):
+def test_a_lone_event_waits_max_delay_for_its_batch_then_goes_out(tmp_path):
     sink = RecordingSink()
-    runner = runner_for(sink, tmp_path, batch_size=500, max_delay=0.05)
+    written_at = []
+    write = sink.write
+    sink.write = lambda events: (write(events), written_at.append(time.monotonic()))
+    runner = runner_for(sink, tmp_path, batch_size=500, max_delay=0.5)
     runner.start()
+    offered_at = time.monotonic()
     offer(runner, 0, 1)
-    assert wait_for(lambda: sink.events, timeout=5.0)
-    runner.close(5.0)
+    assert wait_for(lambda: sink.events, timeout=10.0)
+    assert written_at[0] - offered_at >= 0.5  # it waited for its batch to fill
+    assert runner.close(5.0) and sink.seqs() == [0]
+
+
+def test_a_full_batch_goes_out_without_waiting_for_max_delay(tmp_path):
+    sink = RecordingSink()
+    runner = runner_for(sink, tmp_path, batch_size=10, max_delay=60.0)
+    runner.start()
+    offer(runner, 0, 25)
+    assert wait_for(lambda: len(sink.events) == 20, timeout=10.0)
+    assert sink.batches == [10, 10]  # the 5 left wait for max_delay, or for the close
+    assert runner.close(5.0) and sink.seqs() == list(range(25))
 
 
 def test_a_sink_that_stays_down_is_spooled_and_replayed_in_order(tmp_path):
@@ -79,7 +94,7 @@ def test_a_sink_that_stays_down_is_spooled_and_replayed_in_order(tmp_path):
     offer(runner, 500, 500)
     assert wait_for(lambda: runner.counters.in_spool == 1000)
     sink.down.clear()
-    assert wait_for(lambda: len(sink.events) == 1000)
+    assert wait_for(lambda: runner.counters.replayed == 1000)  # counted once written
     assert sink.seqs() == list(range(1000))
     counters = runner.counters
     assert counters.failed > 0 and counters.retried > 0
@@ -119,16 +134,17 @@ def test_shutdown_with_the_sink_down_spools_and_the_next_run_replays(tmp_path):
 
 
 def test_a_hung_sink_is_left_behind_within_the_timeout_and_its_events_spooled(tmp_path):
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
 
     class HungSink(RecordingSink):
         def write(self, events):
+            entered.set()
             release.wait(30)
 
     runner = runner_for(HungSink(), tmp_path, batch_size=10, max_delay=0.01)
     runner.start()
     offer(runner, 0, 100)
-    assert wait_for(lambda: runner._inflight is not None)
+    assert entered.wait(10)
     started = time.monotonic()
     assert runner.close(1.0)
     assert time.monotonic() - started < 3.0

@@ -11,6 +11,7 @@ from collector import registry as registry_module
 from collector.config import CollectorConfig
 from collector.pipeline.collect import Collector, build_runners
 from collector.pipeline.endpoints import free_tcp_endpoint
+from probe._runinfo import new_run_id
 
 
 def run_demo(sinks: list[str] | None = None, seconds: float = 3.0, stay: bool = False) -> int:
@@ -21,7 +22,13 @@ def run_demo(sinks: list[str] | None = None, seconds: float = 3.0, stay: bool = 
     config = CollectorConfig(bind=[endpoint], interval=0.1, sinks=sinks or ["stdout"])
     registry = registry_module.load()
     collector = Collector(config, registry, build_runners(registry, config.sinks))
-    env = dict(os.environ, HOTPROBE_ENDPOINT=endpoint, HOTPROBE_DEMO_SECONDS=str(seconds))
+    env = dict(
+        os.environ,
+        HOTPROBE_ENDPOINT=endpoint,
+        HOTPROBE_DEMO_SECONDS=str(seconds),
+        HOTPROBE_RUN=new_run_id(["demo"]),
+        HOTPROBE_RUN_START="1",  # the workload describes its run
+    )
     env.pop("HOTPROBE_DISABLE", None)
     worker = subprocess.Popen([sys.executable, "-m", "collector.demo.workload"], env=env)
 

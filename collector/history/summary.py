@@ -16,6 +16,8 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
+from collector.format import finite_number
+
 RUNNING, DONE, FAILED, STALLED = "running", "done", "failed", "stalled"
 STATES = (FAILED, RUNNING, STALLED, DONE)
 _STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
@@ -62,7 +64,7 @@ class RunSummary:
 
     @property
     def duration(self) -> float:
-        if self.end_info is not None and _number(self.end_info.get("duration")) is not None:
+        if self.end_info is not None and finite_number(self.end_info.get("duration")) is not None:
             return float(self.end_info["duration"])
         return max(0.0, self.end - self.start)
 
@@ -272,13 +274,13 @@ def _apply(
     stream.last = max(stream.last, when)
     if not (kind == "error" and stream.state == DONE):
         stream.state = state
-    n = _number(event.get("n"))
+    n = finite_number(event.get("n"))
     if n is not None:
         stream.n = n
-    total = _number(event.get("total"))
+    total = finite_number(event.get("total"))
     if total is not None:
         stream.total = total
-    rate = _number(event.get("rate"))
+    rate = finite_number(event.get("rate"))
     if rate is not None and kind == "progress":
         stream.rate = rate
     error = event.get("error")
@@ -318,9 +320,3 @@ def event_time(value: Any) -> float | None:
         return moment.timestamp()
     except (OverflowError, ValueError, OSError):
         return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None

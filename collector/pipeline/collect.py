@@ -18,10 +18,12 @@ from collector.pipeline.event import Rejected
 from collector.pipeline.filter import IntervalFilter
 from collector.pipeline.monitor import PeerMonitor
 from collector.pipeline.receive import Receiver, take_oversized
+from collector.pipeline.sequence import SequenceNumbers
 from collector.pipeline.spool import Spool, spool_directory
 from collector.pipeline.stats import Counters, stats_line
 from collector.redact import redacted
 from collector.registry import BrokenSinkFactory, Registry
+from collector.sinks import SinkSpec
 from probe.protocol import fan_in_endpoint, is_loopback
 
 log = logging.getLogger("collector")
@@ -45,15 +47,19 @@ def build_runners(
         for text in specs:
             options, sink_text = split_delivery_options(text, defaults)
             try:
-                sink = registry.create_sink(sink_text, stall_after)
+                sink = registry.create_sink(sink_text)
             except BrokenSinkFactory as exc:
                 log.error("%s", exc)
                 continue
+            origin = registry.sink_type(SinkSpec.parse(sink_text).scheme).origin
             spool = Spool(spool_directory(options.spool_dir, sink_text), options.spool_max_bytes)
-            runners.append(SinkRunner(redacted(text), sink, options, spool, sink.origin))
+            runner = SinkRunner(
+                redacted(text), sink, options, spool, origin, stall_after=stall_after
+            )
+            runners.append(runner)
     except BaseException:
         for runner in runners:
-            runner.spool.close()
+            runner.spill.close()
         raise
     return runners
 
@@ -82,6 +88,10 @@ class Collector:
         self.dead_letters = DeadLetters(
             config.dead_letter, config.dead_letter_max_bytes, config.dead_letter_backups
         )
+        for runner in runners:
+            if runner.dead_letters is None:
+                runner.dead_letters = self.dead_letters
+        self.sequence = SequenceNumbers()
         self._stop = threading.Event()
         self._processors = self._event_processors()
         if curve is None:
@@ -101,7 +111,9 @@ class Collector:
         self._stop.set()
 
     def run(self) -> int:
-        """Receive until stopped, then drain every sink. Returns the exit status."""
+        """Receive until stopped, then drain every sink. Returns the exit status: 0, or 1 if
+        a sink lost any event during the run (its ``lost``: kept events neither written,
+        refused nor spooled)."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
@@ -160,11 +172,12 @@ class Collector:
         if not raws:
             return 0
         received = len(raws)
-        if max(map(len, raws)) > self.config.max_message_size:
+        longest = max(map(len, raws))
+        if longest > self.config.max_message_size:
             oversized = take_oversized(raws, self.config.max_message_size)
             self.counters.oversized += len(oversized)
             self._reject(oversized)
-        batch = decode_batch(raws, time.time())
+        batch = decode_batch(raws, time.time(), longest)
         if batch.rejected:
             self._reject(batch.rejected)
         kept = self.filter.select(batch.fields, batch.times, time.monotonic())
@@ -179,11 +192,13 @@ class Collector:
             self.dead_letters.write(message)
 
     def _dispatch(self, events: list[dict[str, Any]]) -> None:
-        """Hand kept events to the ``process_event`` hooks, then to every sink."""
+        """Hand kept events to the ``process_event`` hooks, then, each with its identity
+        (a ``seq`` given where it has none), to every sink."""
         if self._processors:
             events = [event for event in events if self._process(event)]
         if not events:
             return
+        self.sequence.assign(events)
         self.counters.kept += len(events)
         for runner in self.runners:
             runner.offer_many(events)

@@ -1,4 +1,5 @@
-"""The dead-letter file: every rejected message, with the reason and its bytes in base64."""
+"""The dead-letter file: every rejected message, with the reason and its bytes in base64, and
+every event a sink refused for good, with the sink's name and the reason."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import base64
 import contextlib
 import logging
 import os
+import threading
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 
@@ -30,7 +33,8 @@ class DeadLetters:
 
     Records are whole: a write cut short (a full disk) is truncated away. A record that
     cannot be written is counted in ``failures`` and the collector goes on; the first failure
-    of a spell is logged, and so is the recovery."""
+    of a spell is logged, and so is the recovery. The receive loop and every sink's worker
+    may write at once: one record at a time goes in."""
 
     def __init__(
         self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, backups: int = DEFAULT_BACKUPS
@@ -45,6 +49,7 @@ class DeadLetters:
         self._fd: int | None = None
         self._size = 0  # bytes of whole records in the file
         self._failing = False
+        self._lock = threading.Lock()
 
     def write(self, rejected: Rejected) -> None:
         record = {
@@ -53,24 +58,34 @@ class DeadLetters:
             "raw_base64": base64.b64encode(rejected.raw).decode("ascii"),
         }
         line = orjson.dumps(record) + b"\n"
-        try:
-            self._append(line)
-        except OSError as exc:
-            self.failures += 1
-            if not self._failing:
-                self._failing = True
-                log.error(
-                    "cannot write the dead-letter file %s: %s; rejected messages are counted "
-                    "in dead_letter_failures until it can be written",
-                    self.path,
-                    exc.strerror or exc,
-                )
-            return
-        if self._failing:
-            self._failing = False
-            log.warning("the dead-letter file %s is written again", self.path)
+        with self._lock:
+            try:
+                self._append(line)
+            except OSError as exc:
+                self.failures += 1
+                if not self._failing:
+                    self._failing = True
+                    log.error(
+                        "cannot write the dead-letter file %s: %s; rejected messages are counted "
+                        "in dead_letter_failures until it can be written",
+                        self.path,
+                        exc.strerror or exc,
+                    )
+                return
+            if self._failing:
+                self._failing = False
+                log.warning("the dead-letter file %s is written again", self.path)
+
+    def write_refused(self, sink: str, event: dict[str, Any], reason: str) -> None:
+        """An event that the sink named ``sink`` refused for good, as JSON (the reason names
+        the sink: ``sink 'file:out.jsonl' refused it: ...``)."""
+        self.write(Rejected(f"sink {sink!r} refused it: {reason}", _encoded(event)))
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -84,7 +99,7 @@ class DeadLetters:
         try:
             append_whole(self._fd, line, self._size)
         except TornTail:
-            self.close()  # reopened, and cut back to its whole records, for the next one
+            self._close()  # reopened, and cut back to its whole records, for the next one
             raise
         self._size += len(line)
 
@@ -100,7 +115,7 @@ class DeadLetters:
         self._fd = fd
 
     def _rotate(self) -> None:
-        self.close()
+        self._close()
         oldest = f"{self.path}.{self.backups}" if self.backups else self.path
         with contextlib.suppress(FileNotFoundError):
             lines = _count_lines(oldest)
@@ -144,3 +159,11 @@ def _count_lines(path: str) -> int:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             lines += chunk.count(b"\n")
     return lines
+
+
+def _encoded(event: dict[str, Any]) -> bytes:
+    """The event as JSON; one that JSON cannot hold is named by the reason it cannot."""
+    try:
+        return orjson.dumps(event, default=str)
+    except (TypeError, RecursionError) as exc:
+        return orjson.dumps({"unencodable_event": repr(exc)})

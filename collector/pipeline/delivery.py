@@ -1,26 +1,33 @@
-"""Delivery to one sink: a queue in memory, a worker thread, batches, retry and a disk spool.
+"""Delivery to one sink: its queue, one worker thread, retries, its spool, its dead letters.
 
-The receive loop only ever calls ``offer``: an append to the sink's queue in memory, never a
-lock, a wait or a disk access. The worker takes batches (``batch_size`` events, or fewer once
-the oldest has waited ``max_delay``) and writes them; a failed write is retried with
-exponential backoff and jitter. A sink that stays down (failing for ``spool_after`` seconds)
-or falls behind (more than ``queue_size`` events waiting) has its events moved to its disk
-spool by a second thread, and the worker delivers the spool, oldest first, before anything
-newer. Order is kept throughout: spool first, then memory.
+The receive loop only ever calls ``offer_many``: an append to the sink's ``BatchQueue``, never
+a lock, a wait or a disk access. The worker takes batches (``batch_size`` events, or fewer
+once the oldest has waited ``max_delay``) and writes them, finding and dead-lettering the
+events the sink refuses (``BatchWrite``); any other failure is retried with ``Backoff``. A
+sink that stays down (failing for ``spool_after`` seconds) or falls behind (more than
+``queue_size`` events waiting) has its queue moved to its disk spool (``Spill``), by the
+worker or, while the worker is stuck in a call, by the sink watch; the worker delivers the
+spool, oldest first, before anything newer. Order is kept throughout: spool first, then
+memory. One lock guards the spool and the counters; one Event wakes the worker.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
-import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from collector.pipeline.batching import BatchQueue
+from collector.pipeline.deadletter import DeadLetters
+from collector.pipeline.isolate import BatchWrite
+from collector.pipeline.retry import Backoff
+from collector.pipeline.spill import Spill
 from collector.pipeline.spool import Spool, spool_directory
+from collector.pipeline.stall import SinkCalls, watch
 from collector.sinks import Sink
 
 log = logging.getLogger("collector")
@@ -79,20 +86,29 @@ def split_delivery_options(text: str, defaults: DeliveryOptions) -> tuple[Delive
 
 @dataclass
 class SinkCounters:
-    """Events per sink: ``written`` (replays included), ``spooled`` to disk, ``replayed``
-    from it, ``lost`` for good, ``in_spool`` now; ``failed`` calls, ``retried`` attempts."""
+    """Events per sink: ``written`` (replays included), ``rejected`` (refused by the sink,
+    dead-lettered), ``spooled`` to disk, ``replayed`` from it, ``lost`` for good,
+    ``in_spool`` and ``queued`` (in memory) now, ``carried`` (found in the spool at start);
+    ``failed`` calls, ``retried`` attempts, worker ``restarts``.
+
+    At every moment ``carried + offered = written + rejected + lost + in_spool + queued``,
+    where ``offered`` is what the collector kept for every sink."""
 
     written: int = 0
+    rejected: int = 0
     failed: int = 0
     retried: int = 0
     spooled: int = 0
     replayed: int = 0
     lost: int = 0
     in_spool: int = 0
+    queued: int = 0
+    carried: int = 0
+    restarts: int = 0
 
 
 class SinkRunner:
-    """Runs one sink: its queue, its worker thread and its spool thread."""
+    """Runs one sink (the plugin's own object) in its worker thread."""
 
     def __init__(
         self,
@@ -101,76 +117,92 @@ class SinkRunner:
         options: DeliveryOptions | None = None,
         spool: Spool | None = None,
         origin: str = "",
+        dead_letters: DeadLetters | None = None,
+        stall_after: float | None = None,
     ) -> None:
         self.name = name
         self.sink = sink
         self.origin = origin
+        #: Where refused events go; the collector gives its own if none is given here.
+        self.dead_letters = dead_letters
+        self.calls = SinkCalls(name, origin, stall_after)
         self.options = opts = options or DeliveryOptions()
-        self.spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
-        self._pending: collections.deque[dict[str, Any]] = collections.deque()
-        self._overflow_at = opts.queue_size
-        self._limit = 2 * opts.queue_size  # past this, offer drops (the spool is not keeping up)
-        self._overflowing = threading.Event()
-        self._dropped = 0  # by offer: only the receive loop changes it
-        self._counts = SinkCounters()  # changed under _lock, or by the worker alone
-        self._lock = threading.Lock()  # the spool, and taking from _pending
-        self._closing = threading.Event()
-        self._close_by = float("inf")
-        self._finished = threading.Event()
+        spool = spool or Spool(spool_directory(opts.spool_dir, name), opts.spool_max_bytes)
+        self.spill = Spill(spool, name, opts.batch_size)
+        self._wake = threading.Event()
+        self.queue = BatchQueue(
+            opts.batch_size, opts.max_delay, opts.queue_size, 2 * opts.queue_size, self._wake
+        )
+        self._lock = threading.Lock()  # the spool, the batch in hand and the counters
+        self._counts = SinkCounters()
+        self._close_by: float | None = None  # set when closing: deliver until then
         self._abandoned = False
         self._down = False
-        self._inflight: tuple[list[dict[str, Any]], bool] | None = None
-        self._first_waiting: float | None = None
+        self._opened = False
+        self._current: BatchWrite | None = None
+        self._current_from_spool = False
         self._reported: set[str] = set()
-        self._worker = threading.Thread(target=self._run, name=f"sink:{name}", daemon=True)
-        self._spooler = threading.Thread(target=self._spool_loop, name=f"spool:{name}", daemon=True)
+        self._worker = threading.Thread(target=self._supervise, name=f"sink:{name}", daemon=True)
 
+    # -- what the collector calls --------------------------------------------------------
     @property
     def counters(self) -> SinkCounters:
-        """A snapshot of this sink's counters."""
-        c = self._counts
-        return replace(c, lost=c.lost + self._dropped + self.spool.lost, in_spool=self.spool.events)
+        """A consistent snapshot of this sink's counters (taken in the receive loop)."""
+        locked = self._lock.acquire(timeout=1.0)
+        try:
+            c = self._counts
+            spool_done = self._current.done if self._current and self._current_from_spool else 0
+            in_hand = 0
+            if self._current is not None and not self._current_from_spool:
+                in_hand = self._current.size - self._current.done
+            return replace(
+                c,
+                spooled=self.spill.spooled,
+                lost=c.lost + self.queue.dropped + self.spill.lost,
+                in_spool=self.spill.events - spool_done,
+                queued=len(self.queue) + in_hand,
+                carried=self.spill.carried,
+            )
+        finally:
+            if locked:
+                self._lock.release()
+
+    @property
+    def lost(self) -> int:
+        """Events this sink lost so far in this run."""
+        return self.counters.lost
 
     def start(self) -> None:
+        watch.add(self)
         self._worker.start()
-        self._spooler.start()
 
     def offer_many(self, events: list[dict[str, Any]]) -> None:
-        """Queue events in order; never blocks, never touches the disk (no lock either: a
-        deque's appends are atomic). Past ``queue_size`` the spool thread is woken to move
-        the excess to disk; past twice that, events are dropped and counted."""
-        pending = self._pending
-        queued = len(pending)
-        room = self._limit - queued
-        if room >= len(events):
-            pending.extend(events)
-        else:
-            pending.extend(events[: max(0, room)])
-            self._dropped += len(events) - max(0, room)
+        """Queue events in order; never blocks, never touches the disk, takes no lock. Past
+        twice ``queue_size`` (the spool not keeping up) events are dropped and counted."""
+        if self.queue.offer_many(events):
             self._report("limit", f"sink {self.name!r}: queue and spool both full, events lost")
-        if queued + len(events) > self._overflow_at:
-            self._overflowing.set()
+        if len(self.queue) > self.options.queue_size:
+            watch.nudge()  # the worker may be stuck in a call: the watch spools meanwhile
 
     def request_close(self, deadline: float) -> None:
         """Start shutting down: deliver what is queued until ``deadline`` (monotonic) draws
         near, then spool the rest. Returns at once; ``finish`` waits."""
         margin = min(1.0, 0.2 * max(0.0, deadline - time.monotonic()))
         self._close_by = deadline - margin
-        self._closing.set()
+        self._wake.set()
 
     def finish(self, deadline: float) -> bool:
         """Wait for the worker until the close deadline; a worker still stuck then (a hung
-        sink) is left behind and its events are spooled. True if nothing was lost."""
-        lost_before = self.counters.lost
-        self._worker.join(max(0.0, self._close_by - time.monotonic()))
+        sink) is left behind and its events are spooled. True if no event was lost in the
+        whole run."""
+        close_by = self._close_by if self._close_by is not None else deadline
+        self._worker.join(max(0.0, close_by - time.monotonic()))
         if self._worker.is_alive():
             self._abandon(deadline)
-        self._finished.set()
-        self._overflowing.set()
-        self._spooler.join(max(0.0, deadline - time.monotonic()))
+        watch.discard(self)
         with self._lock:
-            self.spool.close()
-        return self.counters.lost == lost_before
+            self.spill.close()
+        return self.lost == 0
 
     def close(self, timeout: float) -> bool:
         """Deliver, flush and close within ``timeout`` seconds (``request_close`` + ``finish``)."""
@@ -178,193 +210,257 @@ class SinkRunner:
         self.request_close(deadline)
         return self.finish(deadline)
 
-    # -- the worker ------------------------------------------------------------------------
-    def _run(self) -> None:
-        if self._open():
+    def check(self, now: float) -> None:
+        """From the sink watch: report a stalled sink call, and spool the queue of a sink
+        that is down or behind while its worker is busy elsewhere."""
+        self.calls.check(now)
+        if self._lock.acquire(blocking=False):
+            try:
+                self._relieve()
+            finally:
+                self._lock.release()
+
+    # -- the worker ----------------------------------------------------------------------
+    def _supervise(self) -> None:
+        """The worker thread: whatever ends the work early is reported and the work resumes
+        where it was (the batch in hand is kept)."""
+        while True:
+            try:
+                self._work()
+                return
+            except BaseException as exc:  # nothing may end this thread
+                with self._lock:
+                    self._counts.restarts += 1
+                    if self._abandoned:
+                        return
+                self._report(
+                    f"worker:{type(exc).__name__}",
+                    f"sink {self.name!r}: its worker failed with {exc!r}; restarted "
+                    "(further failures like it are only counted, in restarts)",
+                )
+                self._wake.wait(0.1)
+
+    def _work(self) -> None:
+        if not self._opened:
+            self._opened = self._open()
+        if self._opened:
             self._deliver_all()
             self._call("flush", self.sink.flush)
             self._call("close", self.sink.close)
         with self._lock:
             if not self._abandoned:
-                self._spool_pending()
+                if self._current is not None:
+                    self._set_aside(self._current)
+                self._spool_queue(keep=0, sync=True)
 
     def _open(self) -> bool:
-        attempt = _Attempts(self.options)
+        backoff = Backoff(self.options.retry_initial, self.options.retry_max)
         while True:
             try:
-                self.sink.open()
+                self.calls.run("open", self.sink.open)
                 return True
             except Exception as exc:
                 self._counts.failed += 1
                 self._report("open", f"sink {self.name!r} open failed: {exc!r}; retrying")
-            if attempt.failing_for() >= self.options.spool_after:
+            if backoff.failing_for() >= self.options.spool_after:
                 self._down = True
-            if self._closing.is_set():
+            if self._close_by is not None:
                 self._down = True
                 return False
             self._counts.retried += 1
-            attempt.wait(self._closing)
+            self._pause(backoff.next_delay(), wake_early=False)
 
     def _deliver_all(self) -> None:
-        poll = min(0.05, max(0.005, self.options.max_delay / 4))
         dirty = False
         while True:
-            taken = self._take()
-            if taken is _STOP:
+            with self._lock:
+                work = self._next()
+            if work is _STOP:
                 return
-            if taken is None:
+            if work is None:
                 if dirty:
                     dirty = not self._call("flush", self.sink.flush)
-                self._closing.wait(poll)
+                self._pause(max(0.005, self.queue.next_due(time.monotonic())))
                 continue
-            self._deliver(*taken)
+            self._deliver(work)
             dirty = True
 
-    def _take(self) -> Any:
-        """The next batch and whether it comes from the spool; None if none is due yet;
-        ``_STOP`` when the worker is done."""
-        opts = self.options
-        pending = self._pending
-        with self._lock:
-            closing = self._closing.is_set()
-            if self._abandoned or (closing and time.monotonic() >= self._close_by):
-                return _STOP
-            if self.spool.events:
-                if closing and self._down:
-                    return _STOP  # stays spooled for the next run
-                batch = self.spool.head()
-                if batch is not None:
-                    return batch, True
-            if not pending:
-                self._first_waiting = None
-                return _STOP if closing else None
-            now = time.monotonic()
-            if self._first_waiting is None:
-                self._first_waiting = now
-            due = closing or now - self._first_waiting >= opts.max_delay
-            if len(pending) < opts.batch_size and not due:
-                return None
-            batch = [pending.popleft() for _ in range(min(len(pending), opts.batch_size))]
-            self._first_waiting = now if pending else None
-            return batch, False
+    def _next(self) -> Any:
+        """The batch to write next (spool first), None if none is due yet, ``_STOP`` when the
+        worker is done. Caller holds the lock."""
+        if self._abandoned:
+            return _STOP
+        closing = self._close_by is not None
+        if closing and time.monotonic() >= self._close_by:
+            return _STOP
+        if self._current is not None:  # a restarted worker goes on with it
+            return self._current
+        self._relieve()
+        if self.spill.events:
+            if closing and self._down:
+                return _STOP  # stays spooled for the next run
+            batch = self.spill.head()
+            if batch is not None:
+                self._current, self._current_from_spool = BatchWrite(batch), True
+                return self._current
+        batch = self.queue.take_batch(time.monotonic(), flush=closing)
+        if batch is None:
+            return _STOP if closing and not len(self.queue) else None
+        self._current, self._current_from_spool = BatchWrite(batch), False
+        return self._current
 
-    def _deliver(self, batch: list[dict[str, Any]], from_spool: bool) -> None:
-        attempt = _Attempts(self.options)
-        while True:
-            self._inflight = (batch, from_spool)
+    def _deliver(self, work: BatchWrite) -> None:
+        backoff: Backoff | None = None
+        while not work.finished:
             try:
-                self.sink.write(batch)
+                written, refused = work.step(self._write, self._permanent)
             except Exception as exc:
                 self._counts.failed += 1
                 self._report("write", f"sink {self.name!r} write failed: {exc!r}; retrying")
-            else:
-                self._written(batch, from_spool)
-                return
-            closing = self._closing.is_set()
-            if from_spool:
-                self._down = True
-                if closing:
-                    return  # it stays spooled for the next run
-            elif closing or attempt.failing_for() >= self.options.spool_after:
-                self._down = True
-                if self._put_back(batch) or closing:
-                    self._counts.retried += not closing  # it comes again, from the spool
-                    return  # on disk now (or, at shutdown, counted lost by _put_back)
-            self._counts.retried += 1
-            attempt.wait(self._closing)  # cut short at shutdown: the next failure spools it
-
-    def _written(self, batch: list[dict[str, Any]], from_spool: bool) -> None:
+                backoff = backoff or Backoff(self.options.retry_initial, self.options.retry_max)
+                if not self._after_failure(work, backoff):
+                    return
+                continue
+            with self._lock:
+                if self._abandoned:
+                    return
+                self._counted(written, refused)
         with self._lock:
-            self._inflight = None
             if self._abandoned:
                 return
-            if from_spool:
-                self.spool.pop_head()
-                self._counts.replayed += len(batch)
-            self._counts.written += len(batch)
+            if self._current_from_spool:
+                self.spill.pop_head()
+            self._current = None
             self._reported.discard("write")
             if self._down:
                 self._down = False
                 log.warning("sink %r is writing again", self.name)
 
-    def _put_back(self, batch: list[dict[str, Any]]) -> bool:
-        """Spool a batch taken from memory in front of everything; True once it is on disk."""
-        with self._lock:
-            self._inflight = None
-            if self._abandoned:
-                return True  # the closer spooled it
-            try:
-                self.spool.prepend(batch)
-            except OSError as exc:
-                self._report("spool", f"sink {self.name!r}: cannot spool: {exc!r}")
-                if self._closing.is_set():
-                    self._counts.lost += len(batch)
+    def _after_failure(self, work: BatchWrite, backoff: Backoff) -> bool:
+        """After a transient failure: True to try ``work`` again, False once it is set aside
+        (in the spool, or lost at shutdown if the spool fails too)."""
+        closing = self._close_by is not None
+        if self._current_from_spool:
+            self._down = True
+            if closing:
+                with self._lock:
+                    self._set_aside(work)
                 return False
-            self._counts.spooled += len(batch)
-            self._reported.discard("spool")
-            return True
+        elif closing or backoff.failing_for() >= self.options.spool_after:
+            self._down = True
+            with self._lock:
+                if self._abandoned:
+                    return False
+                if self._set_aside(work) or closing:
+                    self._counts.retried += not closing  # it comes again, from the spool
+                    return False
+        self._counts.retried += 1
+        self._pause(backoff.next_delay(), wake_early=False)
+        return True
 
-    def _call(self, what: str, method: Any) -> bool:
+    def _set_aside(self, work: BatchWrite) -> bool:
+        """Leave the batch in hand to the spool, in front of everything; at shutdown, what
+        cannot be spooled is lost and counted. True once it is on disk. Caller holds the
+        lock."""
+        remaining = work.remaining()
+        if self._current_from_spool:
+            if work.done:  # what was written already is not spooled again
+                self.spill.pop_head()
+            else:
+                self._current = None
+                return True
+        if self.spill.put_back(remaining):
+            self._current = None
+            return True
+        if self._current_from_spool or self._close_by is not None:
+            self._counts.lost += len(remaining)
+            self._current = None
+        return False
+
+    def _counted(self, written: int, refused: list[tuple[dict[str, Any], str]]) -> None:
+        """Caller holds the lock."""
+        c = self._counts
+        c.written += written
+        if self._current_from_spool:
+            c.replayed += written
+        if refused:
+            c.rejected += len(refused)
+            for event, reason in refused:
+                self._dead_letter(event, reason)
+
+    def _dead_letter(self, event: dict[str, Any], reason: str) -> None:
+        self._report("refused", f"sink {self.name!r} refused an event: {reason}; dead-lettered")
+        if self.dead_letters is not None:
+            self.dead_letters.write_refused(self.name, event, reason)
+
+    def _relieve(self) -> None:
+        """Spool the queue of a sink that is down (all of it, fsynced) or behind (all but
+        half of ``queue_size``). Caller holds the lock."""
+        if self._abandoned or not len(self.queue):
+            return
+        if self._down:
+            self._spool_queue(keep=0, sync=True)
+        elif len(self.queue) > self.options.queue_size:
+            self._spool_queue(keep=self.options.queue_size // 2, sync=False)
+
+    def _spool_queue(self, keep: int, sync: bool) -> None:
+        """Caller holds the lock."""
+        events = self.queue.take_all(keep)
+        if events:
+            self.spill.append(events, sync)
+
+    def _pause(self, seconds: float, wake_early: bool = True) -> None:
+        """Sleep up to ``seconds``, or not at all once closing. A wake (a full batch, a queue
+        over its mark) ends it with ``wake_early``, else only relieves the queue."""
+        until = time.monotonic() + seconds
+        while self._close_by is None:
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            if self._wake.wait(left):
+                self._wake.clear()
+                if wake_early:
+                    return
+                with self._lock:
+                    self._relieve()
+
+    def _write(self, events: list[dict[str, Any]]) -> None:
+        self.calls.run("write", self.sink.write, events)
+
+    def _permanent(self, error: Exception) -> bool:
+        """The sink's own classification; one that raises counts as transient, so that a bug
+        in it never throws events away."""
         try:
-            method()
+            return bool(self.sink.is_permanent(error))
+        except Exception as exc:
+            self._report("classify", f"sink {self.name!r}: is_permanent raised {exc!r}")
+            return False
+
+    def _call(self, what: str, method: Callable[[], None]) -> bool:
+        try:
+            self.calls.run(what, method)
         except Exception as exc:
             self._report(what, f"sink {self.name!r} {what} failed: {exc!r}")
             return False
         return True
 
-    # -- the spool thread ------------------------------------------------------------------
-    def _spool_loop(self) -> None:
-        while not self._finished.is_set():
-            self._overflowing.wait(0.05)
-            self._overflowing.clear()
-            pending = len(self._pending)
-            if pending and (self._down or pending > self.options.queue_size):
-                with self._lock:
-                    if not self._abandoned:
-                        keep = 0 if self._down else self.options.queue_size // 2
-                        self._spool_pending(keep, sync=self._down)
-
-    def _spool_pending(self, keep: int = 0, sync: bool = True) -> None:
-        """Move all but the newest ``keep`` queued events to the spool (fsynced now, or, for
-        a sink merely behind, when the segment is full). Caller holds _lock."""
-        pending, size = self._pending, self.options.batch_size
-        count = len(pending) - keep
-        if count <= 0:
-            return
-        events = [pending.popleft() for _ in range(count)]
-        batches = [events[i : i + size] for i in range(0, count, size)]
-        try:
-            self.spool.append(batches, sync)
-        except OSError as exc:
-            self._counts.lost += count
-            self._report(
-                "spool",
-                f"sink {self.name!r}: cannot spool ({exc!r}); events that cannot be kept are "
-                "lost, counted in lost until the spool takes them again",
-            )
-            return
-        self._counts.spooled += count
-        self._reported.discard("spool")
-
     def _abandon(self, deadline: float) -> None:
         """The worker is stuck in the sink: spool its batch in hand and everything queued."""
         if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            log.error("sink %r: spool busy at shutdown; %d events lost", self.name, self._queued)
-            self._counts.lost += self._queued
+            events = self.queue.take_all()
+            self._counts.lost += len(events)
+            log.error("sink %r: spool busy at shutdown; %d events lost", self.name, len(events))
             return
         try:
             self._abandoned = True
-            inflight, self._inflight = self._inflight, None
-            queued = len(self._pending)
-            if inflight is not None and not inflight[1]:
-                queued += len(inflight[0])
-                try:
-                    self.spool.prepend(inflight[0])
-                    self._counts.spooled += len(inflight[0])
-                except OSError as exc:
-                    self._counts.lost += len(inflight[0])
-                    log.error("sink %r: cannot spool: %r", self.name, exc)
-            self._spool_pending()
+            current, self._current = self._current, None
+            queued = len(self.queue)
+            if current is not None and not self._current_from_spool:
+                remaining = current.remaining()
+                queued += len(remaining)
+                if not self.spill.put_back(remaining):
+                    self._counts.lost += len(remaining)
+            self._spool_queue(keep=0, sync=True)
             log.error(
                 "sink %r did not finish in time; %d queued events spooled for the next run",
                 self.name,
@@ -373,11 +469,6 @@ class SinkRunner:
         finally:
             self._lock.release()
 
-    @property
-    def _queued(self) -> int:
-        inflight = self._inflight
-        return len(self._pending) + (len(inflight[0]) if inflight and not inflight[1] else 0)
-
     def _report(self, key: str, message: str) -> None:
         if key not in self._reported:
             self._reported.add(key)
@@ -385,20 +476,3 @@ class SinkRunner:
 
 
 _STOP = object()
-
-
-class _Attempts:
-    """Exponential backoff with jitter, and how long the failures have lasted."""
-
-    def __init__(self, options: DeliveryOptions) -> None:
-        self.delay = options.retry_initial
-        self.ceiling = options.retry_max
-        self.started = time.monotonic()
-
-    def failing_for(self) -> float:
-        return time.monotonic() - self.started
-
-    def wait(self, interrupt: threading.Event) -> None:
-        """Sleep the next backoff, or until ``interrupt`` is set."""
-        interrupt.wait(self.delay * (0.5 + random.random()))
-        self.delay = min(self.delay * 2, self.ceiling)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Event kinds that the interval filter always keeps.
-ALWAYS_KEPT = frozenset({"start", "end", "error", "mark"})
+ALWAYS_KEPT = frozenset({"start", "end", "error", "mark", "run"})
 
 
 @dataclass(slots=True)

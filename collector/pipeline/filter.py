@@ -15,9 +15,9 @@ Fields = dict[str, Any]
 
 class IntervalFilter:
     """Keep a stream's first event, then one whenever ``interval`` seconds of *event time* have
-    passed since the last kept one. ``start``/``end``/``error``/``mark`` always pass. An event
-    earlier than the last kept one (a clock stepped back) is kept and restarts the interval,
-    so such a stream is never silenced. ``interval <= 0`` keeps everything.
+    passed since the last kept one. ``start``/``end``/``error``/``mark``/``run`` always pass.
+    An event earlier than the last kept one (a clock stepped back) is kept and restarts the
+    interval, so such a stream is never silenced. ``interval <= 0`` keeps everything.
 
     With ``trailing``, the newest suppressed event of a stream is held and released when the
     stream's interval closes on the *collector's* clock: ``interval`` seconds after the last

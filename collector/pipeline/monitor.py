@@ -14,6 +14,8 @@ from zmq.utils.monitor import recv_monitor_message
 from collector.pipeline.receive import PAIR, SOCKET_LIMIT_FACTOR
 
 log = logging.getLogger("collector")
+#: How often the monitor thread looks at its stop flag (it bounds how long stopping takes).
+POLL_MS = 50
 
 _EVENTS = (
     zmq.EVENT_ACCEPTED
@@ -95,7 +97,7 @@ class PeerMonitor:
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
-                for monitor, _ in self._poller.poll(200):
+                for monitor, _ in self._poller.poll(POLL_MS):
                     self._handle(self._watched[monitor], recv_monitor_message(monitor))
         finally:
             for watched in self._watched.values():

@@ -9,14 +9,12 @@ import zmq
 
 from collector.curve.server import CurveServer
 from collector.pipeline.event import Rejected
+from probe.protocol import PAIR_ANSWER, PAIR_HELLO
 
 log = logging.getLogger("collector")
 
 PAIR = "pair"
 FAN_IN = "fan-in"
-#: Sent to the PAIR peer after each batch read from it: the probe's proof that its PAIR
-#: connection is the one this socket reads (libzmq ignores a second peer without a word).
-ANSWER = b"ok"
 
 
 #: libzmq refuses messages over this many times ``max_message_size`` without reading them,
@@ -50,7 +48,8 @@ def take_oversized(raws: list[bytes], max_message_size: int) -> list[Rejected]:
 
 class Receiver:
     """Owns the collector's sockets. ``receive_batch`` returns raw messages without blocking
-    longer than its timeout. After reading from a PAIR socket it answers its peer once.
+    longer than its timeout. A probe's hello on a PAIR socket (``probe.protocol.PAIR_HELLO``)
+    is answered, not returned.
 
     Messages over ``max_message_size`` are returned too, for the collector to reject and
     count (``take_oversized``); ``MAXMSGSIZE`` is set on every socket to
@@ -104,15 +103,16 @@ class Receiver:
         batch: list[bytes] = []
         append, noblock = batch.append, zmq.NOBLOCK
         for sock, _ in self.poller.poll(timeout_ms):
-            recv = sock.recv
+            first, recv = len(batch), sock.recv
             try:
                 for _ in range(max_batch):
                     append(recv(noblock))
             except zmq.Again:
                 pass
-            if sock in self._pair_sockets:
-                with contextlib.suppress(zmq.ZMQError):  # a peer that never reads is full
-                    sock.send(ANSWER, noblock)
+            if sock in self._pair_sockets and PAIR_HELLO in batch[first:]:
+                batch[first:] = [raw for raw in batch[first:] if raw != PAIR_HELLO]
+                with contextlib.suppress(zmq.ZMQError):  # a peer that stopped reading
+                    sock.send(PAIR_ANSWER, noblock)
         return batch
 
     def close(self) -> None:

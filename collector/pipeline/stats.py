@@ -44,8 +44,14 @@ def stats_line(counters: Counters, runners: list) -> str:
             parts.append(f"{name}={value}")
     for runner in runners:
         c = runner.counters
-        parts.append(
-            f"sink[{runner.name}] written={c.written} failed={c.failed} retried={c.retried} "
-            f"spooled={c.spooled} replayed={c.replayed} in_spool={c.in_spool} lost={c.lost}"
+        part = (
+            f"sink[{runner.name}] written={c.written} rejected={c.rejected} failed={c.failed} "
+            f"retried={c.retried} spooled={c.spooled} replayed={c.replayed} "
+            f"in_spool={c.in_spool} queued={c.queued} lost={c.lost}"
         )
+        for name in ("carried", "restarts"):
+            value = getattr(c, name)
+            if value:
+                part += f" {name}={value}"
+        parts.append(part)
     return "stats: " + " ".join(parts)

@@ -5,13 +5,14 @@ data fields and the run's marks."""
 from __future__ import annotations
 
 import fnmatch
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from dateutil.parser import isoparse
+
+from collector.format import finite_number
 
 ALL_RUNS = "all"
 
@@ -91,20 +92,14 @@ def select(
 
 
 def _point(event: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:
-    """The event's time, if it is a stream's event that can be drawn, or a mark."""
-    if not isinstance(event.get("probe"), str):
+    """The event's time, if it is a stream's event that can be drawn, or a mark (``run``
+    events describe the run: they are not drawn)."""
+    if not isinstance(event.get("probe"), str) or event.get("event") == "run":
         return None
-    if event.get("event") != "mark" and _number(event.get("n")) is None:
+    if event.get("event") != "mark" and finite_number(event.get("n")) is None:
         return None
     when = _time(event.get("timestamp"))
     return None if when is None else (when, event)
-
-
-def _number(value: Any) -> float | None:
-    """A finite number, or None."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def _time(value: Any) -> datetime | None:
@@ -124,7 +119,7 @@ def _time(value: Any) -> datetime | None:
 
 def _add(series: Series, when: datetime, event: dict[str, Any], fields: tuple[str, ...]) -> None:
     kind, n = event.get("event"), float(event["n"])
-    total = _number(event.get("total"))
+    total = finite_number(event.get("total"))
     if total is not None and total > 0:
         series.total = float(total)
     if kind == "start" and series.times:
@@ -132,7 +127,7 @@ def _add(series: Series, when: datetime, event: dict[str, Any], fields: tuple[st
         series.n.append(None)
     series.times.append(when)
     series.n.append(n)
-    rate = _number(event.get("rate"))
+    rate = finite_number(event.get("rate"))
     if rate is not None and rate >= 0:
         series.rate_times.append(when)
         series.rates.append(float(rate))
@@ -141,7 +136,7 @@ def _add(series: Series, when: datetime, event: dict[str, Any], fields: tuple[st
     data = event.get("data")
     if fields and isinstance(data, dict):
         for name in fields:
-            value = _number(data.get(name))
+            value = finite_number(data.get(name))
             if value is not None:
                 times, values = series.fields.setdefault(name, ([], []))
                 times.append(when)

@@ -113,7 +113,8 @@ def register_sinks(register):
         description="a live view in the terminal: a row per stream with bar, rate and ETA",
         options={
             "refresh": "redraws per second (default 4)",
-            "stalled_after": "seconds without an event before a stream is stalled (default 10)",
+            "stalled_after": "seconds without an event before a stream is stalled, or idle for a "
+            "tracked function (default 10)",
             "max_rows": "rows shown at most (default: what fits the terminal)",
             "groups": "fold: one row for a name that several processes of a run share "
             "(default); off: a row per stream",

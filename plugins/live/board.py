@@ -6,18 +6,24 @@ tens of thousands of events per second; rendering reads a snapshot at its own pa
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from collector.format import finite_number
+
 RUNNING, DONE, FAILED, STALLED, NOTED = "running", "done", "failed", "stalled", "noted"
+IDLE = "idle"
 NO_PROBE = "(no probe)"
+#: Streams counting this unit are function calls (``@probe.track``): quiet means not called.
+CALLS = "call"
+#: How many runs the view describes above its rows (the latest ones).
+RUNS_SHOWN = 3
 
 _STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 # Which rows to keep on screen when there are too many: lower first.
-_RANK = {FAILED: 0, RUNNING: 1, STALLED: 2, NOTED: 3, DONE: 4}
+_RANK = {FAILED: 0, RUNNING: 1, STALLED: 2, IDLE: 3, NOTED: 4, DONE: 5}
 
 
 @dataclass
@@ -37,6 +43,7 @@ class StreamRow:
     errors: int = 0
     error: str = ""
     data: dict[str, Any] | None = None
+    unit: Any = None
     last_seen: float = 0.0
     run: Hashable = None
 
@@ -61,9 +68,25 @@ class StreamRow:
         return " ".join(f"{key}={_short(value)}" for key, value in self.data.items())
 
     def status(self, now: float, stalled_after: float) -> str:
+        """A running stream quiet for ``stalled_after`` is ``stalled``; a stream of calls
+        (``@probe.track``) is ``idle`` then: its function is simply not being called."""
         if self.state == RUNNING and now - self.last_seen >= stalled_after:
-            return STALLED
+            return IDLE if self.unit == CALLS else STALLED
         return self.state
+
+
+@dataclass
+class RunRow:
+    """What the view knows of one run, from its ``run`` events."""
+
+    run: str
+    argv: list[str] | None = None
+    git: dict[str, Any] | None = None
+    labels: dict[str, Any] | None = None
+    status: Any = None
+    signal: Any = None
+    duration: float | None = None
+    ended: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +95,7 @@ class Snapshot:
 
     rows: list[Any]  # StreamRow, or a group line (plugins.live.groups) when folded
     statuses: list[str]
+    runs: list[RunRow]
     hidden: dict[str, int]
     counts: dict[str, int]
     events: int
@@ -91,6 +115,7 @@ class LiveBoard:
         self.keep = keep
         self.forgotten = 0
         self._rows: dict[tuple[Hashable, Hashable, Hashable], StreamRow] = {}
+        self._runs: dict[str, RunRow] = {}
         self._seen = 0
         self._events = 0
         self._lock = threading.Lock()
@@ -101,6 +126,9 @@ class LiveBoard:
             rows = self._rows
             self._events += len(events)
             for event in events:
+                if event.get("event") == "run":
+                    self._note_run(event)
+                    continue
                 key = (_id(event.get("host")), _id(event.get("pid")), _id(event.get("probe")))
                 row = rows.get(key)
                 if row is None:
@@ -127,16 +155,40 @@ class LiveBoard:
                 lines.sort(key=lambda line: _importance(line, status[line.order]))
                 hidden_lines, lines = lines[max_rows:], sorted(lines[:max_rows], key=_first_seen)
             lines = [_copy(line) for line in lines]
+            runs = [replace(run) for run in list(self._runs.values())[-RUNS_SHOWN:]]
             events, forgotten = self._events, self.forgotten
         return Snapshot(
             rows=lines,
             statuses=[status[line.order] for line in lines],
+            runs=runs,
             hidden=_tally(s for line in hidden_lines for s in _member_statuses(line, statuses)),
             counts=_tally(statuses.values()),
             events=events,
             forgotten=forgotten,
             now=now,
         )
+
+    def _note_run(self, event: dict[str, Any]) -> None:
+        """A ``run`` event: the run's description at its start, its exit at its end."""
+        run_id = str(event.get("run"))
+        run = self._runs.pop(run_id, None) or RunRow(run_id)
+        self._runs[run_id] = run  # the latest run last
+        while len(self._runs) > self.keep:
+            del self._runs[next(iter(self._runs))]
+        info = event.get("info")
+        if not isinstance(info, dict):
+            return
+        if isinstance(info.get("argv"), list):
+            run.argv = [str(word) for word in info["argv"]]
+        if info.get("phase") == "end":
+            run.ended = True
+            run.status, run.signal = info.get("status"), info.get("signal")
+            run.duration = finite_number(info.get("duration"))
+            return
+        if isinstance(info.get("git"), dict):
+            run.git = info["git"]
+        if isinstance(info.get("labels"), dict):
+            run.labels = info["labels"]
 
     def _forget_finished(self) -> None:
         """Drop the streams that finished longest ago (failed ones last) down to ``keep``."""
@@ -201,35 +253,30 @@ def _id(value: Any) -> Hashable:
     return value if value is None or isinstance(value, (str, int, float)) else repr(value)
 
 
-def _number(value: Any) -> float | None:
-    """A finite number, or None: what other clients send can be anything."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return value
-    return None
-
-
 def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     kind = event.get("event")
     row.run = _id(event.get("run"))
     row.events += 1
     row.last_seen = now
-    n = _number(event.get("n"))
+    n = finite_number(event.get("n"))
     row.n = row.n + 1 if n is None else n
-    total = _number(event.get("total"))
+    total = finite_number(event.get("total"))
     if total is not None and total > 0:
         row.total = total
-    elapsed = _number(event.get("elapsed"))
+    elapsed = finite_number(event.get("elapsed"))
     if elapsed is not None:
         row.elapsed = elapsed
-    rate = _number(event.get("rate"))
+    rate = finite_number(event.get("rate"))
     if rate is not None:
         row.rate = rate
+    if "unit" in event:
+        row.unit = event["unit"]
     state = _STATE_OF_KIND.get(kind)
     if kind == "start":
         row.rate = None
         row.data = None
-    elif kind == "end" and row.elapsed:
-        row.rate = row.n / row.elapsed
+    elif kind == "end" and row.elapsed and not _ends_at_exit(row):
+        row.rate = row.n / row.elapsed  # the average over the stream's life
     elif kind == "error":
         row.errors += 1
         row.error = _error_text(event.get("error"))
@@ -238,6 +285,12 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
         row.data = data
     if state is not None:
         row.state = state
+
+
+def _ends_at_exit(row: StreamRow) -> bool:
+    """A tracked function's stream without a total ends when its process exits, after any
+    idle time: it keeps its last (recent) rate rather than an average over that time."""
+    return row.unit == CALLS and row.total is None and row.rate is not None
 
 
 def _error_text(error: Any) -> str:

@@ -19,10 +19,16 @@ from rich.text import Text
 
 from collector.format import format_count, format_duration, format_rate
 from collector.text import rich_text
-from plugins.live.board import DONE, FAILED, RUNNING, STALLED, Snapshot
+from plugins.live.board import DONE, FAILED, IDLE, RUNNING, STALLED, RunRow, Snapshot
 
-_STATUS_STYLE = {RUNNING: "cyan", DONE: "green", FAILED: "bold red", STALLED: "yellow"}
-_ORDER = (RUNNING, STALLED, FAILED, DONE)
+_STATUS_STYLE = {
+    RUNNING: "cyan",
+    DONE: "green",
+    FAILED: "bold red",
+    STALLED: "yellow",
+    IDLE: "dim",
+}
+_ORDER = (RUNNING, STALLED, IDLE, FAILED, DONE)
 BAR_WIDTH = 20
 NARROW_BAR = 8
 NAME_MAX, WHERE_MAX, NOTE_MAX, NOTE_MIN, NOTE_LEAST = 40, 24, 48, 12, 8
@@ -79,7 +85,8 @@ def _picture(snapshot: Snapshot, width: int) -> RenderableType:
     for row, status, row_cells in zip(snapshot.rows, snapshot.statuses, cells, strict=True):
         row_cells["bar"] = _bar(row, status, bar.width)
         table.add_row(*[row_cells[c.name] for c in columns if c.shown])
-    lines: list[RenderableType] = [table]
+    lines: list[RenderableType] = [_run_line(run) for run in snapshot.runs]
+    lines.append(table)
     if snapshot.hidden:
         lines.append(Text(f"… and {_tally(snapshot.hidden)} not shown", style="dim"))
     summary = f"{sum(snapshot.counts.values())} streams: {_tally(snapshot.counts)}"
@@ -87,6 +94,24 @@ def _picture(snapshot: Snapshot, width: int) -> RenderableType:
         summary += f" ({snapshot.forgotten:,} finished earlier)"
     lines.append(Text(f"{summary} · {snapshot.events:,} events", style="bold"))
     return Group(*lines)
+
+
+def _run_line(run: RunRow) -> Text:
+    """``run ID · exit 0 after 1.2s · COMMAND · git COMMIT* · k=v``: inert text on one line,
+    what matters first (a narrow terminal cuts the end)."""
+    parts = [f"run {run.run}"]
+    if run.ended:
+        how = f"signal {run.signal}" if run.signal else f"exit {run.status}"
+        parts.append(f"{how} after {format_duration(run.duration)}")
+    if run.argv:
+        parts.append(" ".join(run.argv))
+    if run.git and run.git.get("commit"):
+        dirty = "*" if run.git.get("dirty") else ""
+        parts.append(f"git {str(run.git['commit'])[:10]}{dirty}")
+    if run.labels:
+        parts.append(" ".join(f"{key}={value}" for key, value in run.labels.items()))
+    failed = run.ended and (run.signal or run.status not in (0, None))
+    return rich_text(" · ".join(parts), "red" if failed else "dim", **_ONE_LINE)
 
 
 def _layout(cells: list[dict[str, Any]], width: int) -> list[_Column]:

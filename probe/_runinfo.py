@@ -1,0 +1,181 @@
+"""What a run is: a readable run id, the user's labels, and the description its ``run`` event
+carries (command line, working directory, Python version, git commit and dirty flag)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from typing import Any
+
+#: How long ``git status`` may take before the dirty flag is given up (``null``).
+GIT_STATUS_TIMEOUT = 0.5
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_PYTHON = re.compile(r"python[0-9.]*[a-z]?(\.exe)?$")
+_PYTHON_OPTIONS_WITH_VALUE = {"-W", "-X", "-Q"}
+
+
+def script_name(argv: list[str]) -> str:
+    """A short name for a command line: ``python train.py`` -> ``train``, ``python -m
+    pkg.fit`` -> ``fit``, ``python -c ...`` -> ``python``, ``./run.sh`` -> ``run``."""
+    if not argv:
+        return "python"
+    words = list(argv)
+    if _PYTHON.match(os.path.basename(words[0])) and len(words) > 1:
+        words = _python_target(words[1:])
+    first = words[0] if words else ""
+    if first in ("", "-", "-c"):
+        return "python"
+    stem = os.path.splitext(os.path.basename(first.rstrip("/")))[0]
+    if stem == "__main__":  # python -m package, or python dir/: the package's name
+        stem = os.path.basename(os.path.dirname(os.path.abspath(first))) or stem
+    if stem == "ipykernel_launcher":
+        stem = "jupyter"
+    return _UNSAFE.sub("_", stem).strip("_.")[:40] or "run"
+
+
+def _python_target(arguments: list[str]) -> list[str]:
+    """What an interpreter runs, from its arguments: the script, the module, or ``-c``."""
+    index = 0
+    while index < len(arguments):
+        word = arguments[index]
+        if word == "-m" and index + 1 < len(arguments):
+            return [arguments[index + 1].rpartition(".")[2]]
+        if word.startswith("-m") and len(word) > 2:
+            return [word[2:].rpartition(".")[2]]
+        if word == "-c" or word.startswith("-c"):
+            return ["-c"]
+        if word in _PYTHON_OPTIONS_WITH_VALUE:
+            index += 2
+            continue
+        if not word.startswith("-") or word == "-":
+            return arguments[index:]
+        index += 1
+    return [""]
+
+
+def new_run_id(argv: list[str], now: float | None = None) -> str:
+    """``NAME-YYYYmmddTHHMMSS-SUFFIX``: the script's name, the start time (UTC) and six hex
+    digits, so that ids read well and sort by time within a script's runs."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() if now is None else now))
+    return f"{script_name(argv)}-{stamp}-{os.urandom(3).hex()}"
+
+
+def parse_labels(text: str) -> dict[str, str]:
+    """``k=v,k=v`` (``HOTPROBE_LABELS``) as a dict; an item without ``=`` is a label with an
+    empty value, spaces around names and values are dropped."""
+    labels = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if key.strip():
+            labels[key.strip()] = value.strip()
+    return labels
+
+
+def describe(labels: dict[str, Any]) -> dict[str, Any]:
+    """The ``info`` of a run's ``start`` event, read now."""
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:  # the working directory was removed
+        cwd = None
+    return {
+        "phase": "start",
+        "argv": list(sys.argv),
+        "cwd": cwd,
+        "python": sys.version.split()[0],
+        "git": git_state(cwd) if cwd else None,
+        "labels": dict(labels),
+    }
+
+
+def git_state(directory: str) -> dict[str, Any] | None:
+    """``{"commit", "branch", "dirty"}`` of the repository holding ``directory``, or None.
+
+    The commit is read from the ``.git`` files themselves (no process started); the dirty
+    flag asks ``git status`` (tracked files only, no lock taken) and is None when git is
+    missing or does not answer within ``GIT_STATUS_TIMEOUT``."""
+    git_dir = _find_git_dir(directory)
+    if git_dir is None:
+        return None
+    try:
+        with open(os.path.join(git_dir, "HEAD")) as file:
+            head = file.read().strip()
+    except OSError:
+        return None
+    branch = None
+    if head.startswith("ref:"):
+        ref = head[4:].strip()
+        branch = ref.removeprefix("refs/heads/")
+        commit = _resolve_ref(git_dir, ref)
+    else:
+        commit = head or None
+    return {"commit": commit, "branch": branch, "dirty": _dirty(directory)}
+
+
+def _find_git_dir(directory: str) -> str | None:
+    """The git directory for ``directory``: ``.git`` in it or a parent (a ``.git`` file, as
+    in worktrees and submodules, names it)."""
+    current = os.path.abspath(directory)
+    while True:
+        candidate = os.path.join(current, ".git")
+        if os.path.isdir(candidate):
+            return candidate
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate) as file:
+                    text = file.read().strip()
+            except OSError:
+                return None
+            if text.startswith("gitdir:"):
+                return os.path.join(current, text[len("gitdir:") :].strip())
+            return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _resolve_ref(git_dir: str, ref: str) -> str | None:
+    """A ref's commit, from its loose file or ``packed-refs`` (in the common directory of a
+    worktree); None for a branch without commits."""
+    directories = [git_dir]
+    try:
+        with open(os.path.join(git_dir, "commondir")) as file:
+            directories.append(os.path.join(git_dir, file.read().strip()))
+    except OSError:
+        pass
+    for base in directories:
+        try:
+            with open(os.path.join(base, ref)) as file:
+                return file.read().strip() or None
+        except OSError:
+            pass
+        try:
+            with open(os.path.join(base, "packed-refs")) as file:
+                for line in file:
+                    sha, _, name = line.strip().partition(" ")
+                    if name == ref:
+                        return sha
+        except OSError:
+            pass
+    return None
+
+
+def _dirty(directory: str) -> bool | None:
+    import subprocess  # here, not at import: it costs ``import probe`` a few milliseconds
+
+    try:
+        result = subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            cwd=directory,
+            capture_output=True,
+            timeout=GIT_STATUS_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return bool(result.stdout.strip())

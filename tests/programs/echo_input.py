@@ -1,0 +1,3 @@
+"""Prints the first line of standard input."""
+
+print(input())

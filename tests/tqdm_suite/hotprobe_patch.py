@@ -1,0 +1,5 @@
+"""``-p hotprobe_patch``: tqdm's suite with ``probe.patch_tqdm()`` in force from the start."""
+
+import probe
+
+probe.patch_tqdm()
