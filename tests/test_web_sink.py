@@ -362,3 +362,33 @@ def test_control_and_bidirectional_characters_arrive_as_visible_escapes() -> Non
     (stream,) = state.snapshot()["streams"]
     assert stream["probe"] == "\\x1b]0;owned\\x07evil\\u202ename"
     assert stream["error"] == "E: a\\x1b[2Jb"
+
+
+def test_hotprobe_run_serves_the_run_with_what_it_says_of_itself(tmp_path: Path) -> None:
+    stderr = tmp_path / "run.err"
+    command = program("hotprobe_command", "run", "--sink", "web?port=0", "--record", "none")
+    run = subprocess.Popen(
+        [*command, "--", *program("web_workloads", "slow", "40", "0.1")],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("wb"),
+        env=probe_environment(),
+        cwd=tmp_path,
+    )
+    try:
+        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
+        assert url, stderr.read_text()
+
+        def described() -> dict | None:
+            with urllib.request.urlopen(url + "api/state", timeout=10) as answer:
+                state = json.loads(answer.read())
+            runs = [r for r in state["runs"] if r["info"].get("argv")]
+            trains = [s for s in state["streams"] if s["probe"] == "train"]
+            return {"run": runs[0], "train": trains[0]} if runs and trains else None
+
+        seen = wait_for(described, timeout=30)
+        assert seen, stderr.read_text()
+        assert seen["run"]["info"]["argv"][-3:] == ["slow", "40", "0.1"]
+        assert seen["train"]["run"] == seen["run"]["id"]  # the stream sits under its run
+        assert run.wait(timeout=60) == 0
+    finally:
+        run.kill()
