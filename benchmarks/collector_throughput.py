@@ -9,12 +9,14 @@ writes) from a sender process over PAIR on loopback to, in turn:
   (b) the collector, ``--interval 0.1``, into a sink that discards (registered here as a
       plugin, exactly as a third-party sink is);
   (c) the collector, ``--interval 0``, into the ``file:`` sink;
-  (d) as (b), with CURVE: the sender encrypts with an allowed client key.
+  (d) as (b), with CURVE: the sender encrypts with an allowed client key;
+  (e) as (b), with the ``web`` sink beside the discard sink, and a page's update stream
+      (Server-Sent Events) read throughout, as an open browser tab would; timed as (b).
 
 Each rate is events / (last event handled - first event sent), where handled is parsed for
 (a), dispatched for (b) and written to the file for (c); the figures are medians of
 the repeats, and the ratios are (b)/(a), (c)/(a) and (d)/(a) (goals: >= 0.5 and >= 0.3 for
-(b) and (c)). Then the
+(b) and (c)); (e)/(b) is the web sink's cost (goal: >= 0.9). Then the
 collector of (b) receives ``--rss-events`` freshly generated events and reports its resident
 memory at every million and its peak (goal: flat, under 150 MB).
 """
@@ -22,6 +24,7 @@ memory at every million and its peak (goal: flat, under 150 MB).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import resource
@@ -38,6 +41,7 @@ import orjson
 import zmq
 
 from collector import Sink, hookimpl
+from collector.pipeline.endpoints import free_tcp_endpoint
 from probe.protocol import PROTOCOL_VERSION
 
 STREAMS = 100
@@ -84,7 +88,8 @@ def send_file(endpoint: str, path: str, keys: str = "") -> None:
     """Send every line of ``path`` as one message; print the time of the first send. With
     ``keys`` (the directory ``make_keys`` filled), as an allowed CURVE client."""
     messages = Path(path).read_bytes().splitlines()
-    sock = zmq.Context().socket(zmq.PAIR)
+    context = zmq.Context()
+    sock = context.socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
     if keys:
         from probe._curve import client_keys, secure
@@ -97,11 +102,13 @@ def send_file(endpoint: str, path: str, keys: str = "") -> None:
         send(message)
     print(json.dumps({"started": started}), flush=True)
     sock.close(linger=60_000)
+    context.term()  # waits for the queue to drain: without it, the exit drops what is queued
 
 
 def send_generated(endpoint: str, count: int, step: float) -> None:
     """Send ``count`` events made on the fly (for the memory run: every timestamp is new)."""
-    sock = zmq.Context().socket(zmq.PAIR)
+    context = zmq.Context()
+    sock = context.socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
     sock.connect(endpoint)
     started = time.time()
@@ -113,6 +120,7 @@ def send_generated(endpoint: str, count: int, step: float) -> None:
             sock.send(message)
     print(json.dumps({"started": started}), flush=True)
     sock.close(linger=120_000)
+    context.term()
 
 
 def bare_loop(endpoint: str, count: int) -> None:
@@ -157,7 +165,8 @@ def run_collector(
 ) -> None:
     """(b), (c), (d) and the memory run: an in-process collector, stopped once ``count``
     events were received and dispatched, and (except for the discard sink, which writes
-    nothing) every kept one was written by its sink. With ``keys``, with CURVE."""
+    nothing) every kept one was written by each sink. ``sink`` may name several, joined by
+    " + ". With ``keys``, with CURVE. ``lost`` adds up every sink's, after the stop's drain."""
     from collector import registry as registry_module
     from collector.config import CollectorConfig
     from collector.pipeline.collect import Collector
@@ -165,7 +174,7 @@ def run_collector(
     config = CollectorConfig(
         bind=[endpoint],
         interval=interval,
-        sinks=[sink],
+        sinks=sink.split(" + "),
         dead_letter=os.path.join(workdir, "dead-letter.jsonl"),
         curve_secret_key=f"{keys}/collector.key_secret" if keys else None,
         curve_clients=f"{keys}/clients" if keys else None,
@@ -173,7 +182,10 @@ def run_collector(
     registry = registry_module.load(extra_plugins=(sys.modules[__name__],))
     collector = Collector.from_config(config, registry)
     result: dict = {"rss_mb": []}
-    discard = sink == "discard"
+    # Into the discard sink (alone, or beside the web sink as in (e)), done is when all was
+    # received: those sinks write nothing anywhere, and their last batch's wait for
+    # ``max_delay`` is no part of the collector's pace.
+    discard = sink.split(" + ")[0] == "discard"
 
     def watch() -> None:
         counters, runners = collector.counters, collector.runners
@@ -183,8 +195,10 @@ def run_collector(
             if received >= next_sample:
                 result["rss_mb"].append((received, _rss_mb()))
                 next_sample += 1_000_000
-            sink = runners[0].counters
-            if received >= count and (discard or sink.written + sink.lost >= counters.kept):
+            written = [runner.counters for runner in runners]
+            if received >= count and (
+                discard or all(c.written + c.lost >= counters.kept for c in written)
+            ):
                 result["finished"] = time.time()
                 break
             time.sleep(0.002)
@@ -197,7 +211,7 @@ def run_collector(
         received=collector.counters.received,
         kept=collector.counters.kept,
         suppressed=collector.filter.suppressed,
-        lost=collector.runners[0].counters.lost,
+        lost=sum(runner.counters.lost for runner in collector.runners),
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
     print(json.dumps(result), flush=True)
@@ -223,17 +237,46 @@ def _result(proc: subprocess.Popen, timeout: float = 600) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure(receiver_args: list, sender_args: list) -> dict:
-    """Start the receiver, then the sender; the receiver's result plus the send start."""
-    from collector.pipeline.endpoints import free_tcp_endpoint
+def read_updates(port: int, received: list[int]) -> None:
+    """Read the web view's update stream as a page does, counting its messages, until the
+    collector closes it."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            connection.request("GET", "/api/updates?since=-1")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+    answer = connection.getresponse()
+    try:
+        for line in answer:
+            if line.startswith(b"data: "):
+                received[0] += 1
+    except (OSError, http.client.HTTPException):
+        pass
+    connection.close()
 
+
+def measure(receiver_args: list, sender_args: list, web_port: int | None = None) -> dict:
+    """Start the receiver, then the sender; the receiver's result plus the send start. With
+    ``web_port``, a page's update stream is read from the collector's web view meanwhile."""
     endpoint = free_tcp_endpoint()
     receiver = _child(receiver_args[0], endpoint, *receiver_args[1:])
     if receiver.stdout.readline().strip() != "ready":
         raise SystemExit(f"{receiver.args} did not start")
+    updates = [0]
+    if web_port is not None:
+        reader = threading.Thread(target=read_updates, args=(web_port, updates), daemon=True)
+        reader.start()
     sender = _child(sender_args[0], endpoint, *sender_args[1:])
     result = _result(receiver)
     result["started"] = _result(sender)["started"]
+    if web_port is not None:
+        reader.join(10)
+        result["updates"] = updates[0]
     return result
 
 
@@ -256,6 +299,7 @@ def main() -> None:
             f"{size:.0f} bytes each; {args.repeats} repeats; load average {os.getloadavg()}"
         )
         keys = make_keys(workdir)
+        web_port = int(free_tcp_endpoint().rpartition(":")[2])
         plain, encrypted = ["_send", events], ["_send", events, keys]
         cases = {
             "(a) bare PAIR + orjson.loads": ["_bare", args.events],
@@ -264,6 +308,13 @@ def main() -> None:
                 args.events,
                 0.1,
                 "discard",
+                workdir,
+            ],
+            "(e) as (b), with the web sink and a page's updates": [
+                "_collector",
+                args.events,
+                0.1,
+                f"discard + web?port={web_port}",
                 workdir,
             ],
             "(c) collector, --interval 0, file sink": [
@@ -275,16 +326,23 @@ def main() -> None:
             ],
             "(d) as (b), with CURVE": ["_collector", args.events, 0.1, "discard", workdir, keys],
         }
+        # (e) runs right after (b), the case it is compared with, so that the machine's load
+        # changes least between the two.
         rates: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.repeats):
             for name, receiver_args in cases.items():
                 Path(workdir, "out.jsonl").unlink(missing_ok=True)
-                result = measure(receiver_args, encrypted if name.startswith("(d)") else plain)
+                sender = encrypted if name.startswith("(d)") else plain
+                result = measure(
+                    receiver_args, sender, web_port if name.startswith("(e)") else None
+                )
                 rate = args.events / (result["finished"] - result["started"])
                 rates[name].append(rate)
                 extra = ""
                 if "kept" in result:
                     extra = f" kept={result['kept']:,} lost by the sink={result['lost']:,}"
+                if "updates" in result:
+                    extra += f" page updates read={result['updates']}"
                 print(f"  {name}: {rate:,.0f} events/s{extra}", flush=True)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         bare_name = next(iter(cases))
@@ -294,6 +352,15 @@ def main() -> None:
         for name, rate in medians.items():
             paired = statistics.median(r / b for r, b in zip(rates[name], bare_rates, strict=True))
             print(f"  {name}: {rate:,.0f} events/s  {rate / bare:.2f}x (a)  (paired {paired:.2f}x)")
+        with_web, without = (
+            rates[next(n for n in cases if n.startswith("(e)"))],
+            rates[next(n for n in cases if n.startswith("(b)"))],
+        )
+        paired = statistics.median(w / b for w, b in zip(with_web, without, strict=True))
+        print(
+            f"web sink: (e)/(b) = {statistics.median(with_web) / statistics.median(without):.2f}x"
+            f" (paired {paired:.2f}x; goal >= 0.9)"
+        )
         if args.rss_events:
             result = measure(
                 ["_collector", args.rss_events, 0.1, "discard", workdir],

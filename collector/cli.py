@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--record", metavar="PATH", help="also append the kept events to PATH, for hotprobe plot"
     )
+    demo.add_argument(
+        "--web",
+        nargs="?",
+        const="web",
+        metavar="SPEC",
+        help="also serve the web view (default spec: web, http://127.0.0.1:8765/); it stays "
+        "up after the simulation until Ctrl-C",
+    )
     history.add_runs_arguments(commands.add_parser("runs", help="list recorded runs, newest first"))
     history.add_show_arguments(commands.add_parser("show", help="a recorded run's streams"))
     plot.add_arguments(commands.add_parser("plot", help="draw a recorded run to PNG or SVG"))
@@ -242,7 +250,10 @@ def _run(args: argparse.Namespace) -> int:
         from collector.demo import run_demo
 
         _setup_logging(quiet=True)
-        return run_demo([default_sink(), *([f"file:{args.record}"] if args.record else [])])
+        sinks = [default_sink(), *([f"file:{args.record}"] if args.record else [])]
+        if args.web:
+            return run_demo([*sinks, args.web], stay=True)
+        return run_demo(sinks)
     if args.command == "plot":
         return plot.run(args)
     if args.command == "runs":

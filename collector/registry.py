@@ -28,6 +28,7 @@ BUILTIN_PLUGINS = (
     "plugins.file",
     "plugins.mongodb",
     "plugins.live",
+    "plugins.web",
     "plugins.notify",
 )
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")

@@ -4,6 +4,7 @@ run in, CURVE keys, free ports, the stats line parsed, and filling a disk."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -237,3 +238,28 @@ def streams_of(events: list[dict]) -> dict[str, list[dict]]:
 def lifecycle(events: list[dict]) -> list[str]:
     """A stream's event kinds without its ``progress`` events: ``["start", "end"]``."""
     return [event["event"] for event in events if event["event"] != "progress"]
+
+
+WEB_URL = re.compile(r"hotprobe: web view at (http://\S+)")
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def web_url(stderr: str) -> str | None:
+    """The URL a collector printed for its web view, if it did yet."""
+    found = WEB_URL.search(stderr)
+    return found.group(1) if found else None
+
+
+def chromium(width: int = 1280, height: int = 900):
+    """Chromium from the system's packages, headless, driven by Selenium (quit it after)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument(f"--window-size={width},{height}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))

@@ -323,3 +323,106 @@ def test_long_finished_streams_are_forgotten_and_counted(clock: Clock) -> None:
     assert names[:2] == ["running", "broken"]
     assert names[2:] == [f"job{i}" for i in range(22, 30)]
     assert lines[-1] == "10 streams: 1 stalled, 1 failed, 8 done (22 finished earlier) · 32 events"
+
+
+def rendered_at(sink: LiveSink, width: int) -> list[str]:
+    console = recorded_console(width)
+    console.print(sink.renderable())
+    return console.export_text().splitlines()
+
+
+def mixed_streams(sink: LiveSink) -> None:
+    sink.write(
+        [
+            event("preprocess.load_images", "progress", 250, 1000, rate=250.0, data={"k": 1}),
+            event("solve", "end", 40, 40, elapsed=3.0),
+            event("fit", "error", 7, 10, error={"type": "ValueError", "message": "bad x"}),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "headers", "bar"),
+    [
+        (140, ["probe", "host:pid", "n/total", "rate", "ETA", "last", "status"], 20),
+        (100, ["probe", "n/total", "rate", "ETA", "status"], 20),
+        (80, ["probe", "n/total", "rate", "ETA", "status"], 8),
+        (60, ["probe", "n/total", "ETA", "status"], 10),
+    ],
+)
+def test_columns_give_way_in_order_and_the_name_never(clock, width, headers, bar) -> None:
+    sink = make_sink(clock)
+    mixed_streams(sink)
+    lines = rendered_at(sink, width)
+    assert lines[0].split() == headers
+    assert all(len(line) <= width for line in lines), "\n".join(lines)
+    for name in ("preprocess.load_images", "solve", "fit"):
+        assert row(lines, name)[0] == name  # the whole name, at every width
+    solve = row(lines, "solve")
+    count = headers.index("n/total")
+    assert solve[count] == "40/40" and solve[count + 1].count("━") == bar
+
+
+def test_the_note_takes_what_room_is_left(clock) -> None:
+    sink = make_sink(clock)
+    mixed_streams(sink)
+    wide, narrow = rendered_at(sink, 140), rendered_at(sink, 100)
+    assert row(wide, "fit")[-1] == "ValueError: bad x"
+    assert row(narrow, "fit")[-1] == "ValueError: bad x"  # where and last went instead
+    assert row(rendered_at(sink, 90), "fit")[-1].startswith("ValueErr")
+    assert "ValueError" not in "\n".join(rendered_at(sink, 60))
+
+
+def test_only_when_nothing_else_is_left_the_name_is_shortened(clock) -> None:
+    sink = make_sink(clock)
+    mixed_streams(sink)
+    lines = rendered_at(sink, 30)
+    assert all(len(line) <= 30 for line in lines[:-1])
+    assert lines[0].split() == ["probe", "n/total", "status"]
+    assert row(lines, "preproces…")[1:] == ["250/1,000", "running"]
+
+
+def pool(clock: Clock, sink: LiveSink) -> None:
+    """Four workers of one run, each a stream named ``chunk``; one done, one failed."""
+    sink.write(
+        [event("chunk", "progress", 10, 25, pid=100 + i, rate=5.0) for i in range(4)]
+        + [event("chunk", "progress", 3, 25, pid=200, run="other-run", rate=1.0)]
+    )
+    sink.write(
+        [
+            event("chunk", "end", 25, 25, pid=100, elapsed=5.0),
+            event("chunk", "error", 12, 25, pid=101, error="worker died"),
+        ]
+    )
+    clock.now += 1.0
+
+
+def test_streams_of_one_name_across_processes_are_one_group_row(clock) -> None:
+    sink = make_sink(clock)
+    pool(clock, sink)
+    lines = rendered(sink)
+    chunks = [re.split(r"\s{2,}", line.strip()) for line in lines if line.startswith("chunk")]
+    assert len(chunks) == 2, "\n".join(lines)  # the pool of run r1, the one stream of other-run
+    group, single = chunks
+    assert group[1:3] == ["4 processes", "57/100"]  # 25 + 12 + 10 + 10 of 4 x 25
+    assert group[4:7] == ["10.0/s", "4.3s", "1.0s ago"]  # the two running members' rates
+    assert group[7:] == ["running", "2 running, 1 done, 1 failed"]
+    assert single[1:3] == ["lab:200", "3/25"]
+    assert lines[-1] == "5 streams: 3 running, 1 failed, 1 done · 7 events"
+
+
+def test_groups_off_shows_a_row_per_stream(clock) -> None:
+    sink = make_sink(clock, "groups=off")
+    pool(clock, sink)
+    lines = rendered(sink)
+    assert sum(line.startswith("chunk") for line in lines) == 5
+    assert any("lab:101" in line and "worker died" in line for line in lines)
+
+
+def test_a_group_row_counts_as_one_of_max_rows(clock) -> None:
+    sink = make_sink(clock, "max_rows=2")
+    pool(clock, sink)
+    sink.write([event("z", "end", 1, 1, elapsed=1.0)])
+    lines = rendered(sink)
+    assert [line.split()[0] for line in lines[1:3]] == ["chunk", "chunk"]
+    assert lines[3] == "… and 1 done not shown"

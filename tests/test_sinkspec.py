@@ -54,6 +54,7 @@ TYPOS = [
     ("mongodb://127.0.0.1:1/db?colection=runs", "colection", "collection"),
     ("mongodb+srv://cluster.example/db?max_dealy=1", "max_dealy", "max_delay"),
     ("notify:https://hooks.example/T0?fromat=slack", "fromat", "format"),
+    ("web?prot=0", "prot", "port"),
     ("notify:https://hooks.example/T0?batch_sise=5", "batch_sise", "batch_size"),
 ]
 
@@ -104,7 +105,7 @@ def test_a_bad_value_names_the_option(text, complaint):
     assert complaint in str(caught.value)
 
 
-@pytest.mark.parametrize("text", ["stdout:foo", "stderr:foo", "live:big?refresh=2"])
+@pytest.mark.parametrize("text", ["stdout:foo", "stderr:foo", "live:big?refresh=2", "web:x"])
 def test_a_target_for_a_sink_that_takes_none_is_an_error(text):
     scheme = text.partition(":")[0]
     with pytest.raises(ValueError, match=f"{scheme} takes no target, only options"):

@@ -14,8 +14,10 @@ from collector.pipeline.endpoints import free_tcp_endpoint
 from probe._runinfo import new_run_id
 
 
-def run_demo(sinks: list[str] | None = None, seconds: float = 3.0) -> int:
-    """Run the collector here and ``collector.demo.workload`` in a child process."""
+def run_demo(sinks: list[str] | None = None, seconds: float = 3.0, stay: bool = False) -> int:
+    """Run the collector here and ``collector.demo.workload`` in a child process; with
+    ``stay``, the collector goes on after the workload until SIGINT or SIGTERM (for a view
+    that is looked at afterwards, such as the web page)."""
     endpoint = free_tcp_endpoint()
     config = CollectorConfig(bind=[endpoint], interval=0.1, sinks=sinks or ["stdout"])
     collector = Collector.from_config(config, registry_module.load())
@@ -34,7 +36,10 @@ def run_demo(sinks: list[str] | None = None, seconds: float = 3.0) -> int:
             worker.wait(timeout=seconds + 60)
         except subprocess.TimeoutExpired:
             worker.kill()
-        collector.stop()
+        if stay:
+            print("hotprobe: demo done; the collector runs on until Ctrl-C", file=sys.stderr)
+        else:
+            collector.stop()
 
     threading.Thread(target=stop_when_done, daemon=True).start()
     status = collector.run()

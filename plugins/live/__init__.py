@@ -12,7 +12,8 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 
 from collector import Option, Sink, SinkSpec, hookimpl
-from collector.options import count, number_above_zero
+from collector.options import choice, count, number_above_zero
+from plugins.live import groups
 from plugins.live.board import LiveBoard
 from plugins.live.table import render
 
@@ -28,6 +29,12 @@ OPTIONS = (
         10.0,
     ),
     Option("max_rows", "rows shown at most", count, None, default_text="all that fit the terminal"),
+    Option(
+        "groups",
+        "fold: one row for a name that several processes of a run share; off: a row per stream",
+        choice("fold", "off"),
+        "fold",
+    ),
 )
 
 
@@ -45,6 +52,7 @@ class LiveSink(Sink):
         self.refresh = spec.options["refresh"]
         self.max_rows = spec.options["max_rows"]
         self.board = LiveBoard(stalled_after=spec.options["stalled_after"])
+        self.fold = groups.fold if spec.options["groups"] == "fold" else None
         self.console = console
         self.clock = clock
         self._live: Live | None = None
@@ -66,7 +74,7 @@ class LiveSink(Sink):
         max_rows = self.max_rows
         if max_rows is None and self.console is not None and self.console.is_terminal:
             max_rows = max(5, self.console.size.height - _FRAME_LINES)
-        return render(self.board.snapshot(self.clock(), max_rows))
+        return render(self.board.snapshot(self.clock(), max_rows, self.fold))
 
     def write(self, events: list[dict[str, Any]]) -> None:
         self.board.update(events, self.clock())

@@ -7,7 +7,7 @@ tens of thousands of events per second; rendering reads a snapshot at its own pa
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,6 +45,7 @@ class StreamRow:
     data: dict[str, Any] | None = None
     unit: Any = None
     last_seen: float = 0.0
+    run: Hashable = None
 
     @property
     def where(self) -> str:
@@ -92,7 +93,7 @@ class RunRow:
 class Snapshot:
     """The rows to show (in first-seen order) and counts for the whole board."""
 
-    rows: list[StreamRow]
+    rows: list[Any]  # StreamRow, or a group line (plugins.live.groups) when folded
     statuses: list[str]
     runs: list[RunRow]
     hidden: dict[str, int]
@@ -137,24 +138,30 @@ class LiveBoard:
             if len(rows) > self.keep * 1.1:
                 self._forget_finished()
 
-    def snapshot(self, now: float, max_rows: int | None = None) -> Snapshot:
-        """Copies of the rows to show: all of them, or the ``max_rows`` that matter most."""
+    def snapshot(
+        self, now: float, max_rows: int | None = None, fold: Folding | None = None
+    ) -> Snapshot:
+        """Copies of the rows to show: all of them, or the ``max_rows`` that matter most.
+
+        ``fold`` (``plugins.live.groups.fold``) turns the rows into lines first, a group line
+        standing for several rows; ``max_rows`` then counts lines."""
         with self._lock:
             rows = list(self._rows.values())
             statuses = {row.order: row.status(now, self.stalled_after) for row in rows}
-            if max_rows is not None and len(rows) > max_rows:
-                rows.sort(key=lambda r: _importance(r, statuses[r.order]))
-                hidden_rows, rows = rows[max_rows:], sorted(rows[:max_rows], key=_first_seen)
-            else:
-                hidden_rows = []
-            shown = [replace(row) for row in rows]
+            lines = rows if fold is None else fold(rows, statuses)
+            status = {line.order: _line_status(line, statuses) for line in lines}
+            hidden_lines = []
+            if max_rows is not None and len(lines) > max_rows:
+                lines.sort(key=lambda line: _importance(line, status[line.order]))
+                hidden_lines, lines = lines[max_rows:], sorted(lines[:max_rows], key=_first_seen)
+            lines = [_copy(line) for line in lines]
             runs = [replace(run) for run in list(self._runs.values())[-RUNS_SHOWN:]]
             events, forgotten = self._events, self.forgotten
         return Snapshot(
-            rows=shown,
-            statuses=[statuses[row.order] for row in shown],
+            rows=lines,
+            statuses=[status[line.order] for line in lines],
             runs=runs,
-            hidden=_tally(statuses[row.order] for row in hidden_rows),
+            hidden=_tally(s for line in hidden_lines for s in _member_statuses(line, statuses)),
             counts=_tally(statuses.values()),
             events=events,
             forgotten=forgotten,
@@ -193,6 +200,27 @@ class LiveBoard:
             self.forgotten += 1
 
 
+Folding = Callable[[Sequence[StreamRow], dict[int, str]], list[Any]]
+
+
+def _line_status(line: Any, statuses: dict[int, str]) -> str:
+    """A stream's status, or a group line's (``status_of_group``)."""
+    return getattr(line, "status_of_group", None) or statuses[line.order]
+
+
+def _copy(line: Any) -> Any:
+    """A row as it is now (a group line with copies of its members)."""
+    members = getattr(line, "members", None)
+    if members is None:
+        return replace(line)
+    return replace(line, members=[replace(member) for member in members])
+
+
+def _member_statuses(line: Any, statuses: dict[int, str]) -> list[str]:
+    members = getattr(line, "members", None)
+    return [statuses[m.order] for m in members] if members else [statuses[line.order]]
+
+
 def _first_seen(row: StreamRow) -> int:
     return row.order
 
@@ -227,6 +255,7 @@ def _id(value: Any) -> Hashable:
 
 def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     kind = event.get("event")
+    row.run = _id(event.get("run"))
     row.events += 1
     row.last_seen = now
     n = finite_number(event.get("n"))
