@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
@@ -237,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     except ShadowedPackage as exc:
         print(f"hotprobe: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # ``hotprobe runs ... | head``: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -89,7 +89,8 @@ def _picture(snapshot: Snapshot, width: int) -> RenderableType:
     lines.append(table)
     if snapshot.hidden:
         lines.append(Text(f"… and {_tally(snapshot.hidden)} not shown", style="dim"))
-    summary = f"{sum(snapshot.counts.values())} streams: {_tally(snapshot.counts)}"
+    total = sum(snapshot.counts.values())
+    summary = f"{total} streams: {_tally(snapshot.counts)}" if total else "0 streams"
     if snapshot.forgotten:
         summary += f" ({snapshot.forgotten:,} finished earlier)"
     lines.append(Text(f"{summary} · {snapshot.events:,} events", style="bold"))
