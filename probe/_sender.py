@@ -34,6 +34,9 @@ WARN_AFTER = 5.0
 NAMES_KEPT = 4096
 POLL_MS = 50  # while events wait for a peer
 IDLE_S = 1.0  # with nothing to send: how often the connection's state is read
+#: Sending stops this long before the exit deadline, so that counting and reporting what was
+#: left, and closing the socket, are done before the program's exit stops waiting.
+WRAP_UP_S = 0.05
 STOP = object()  # queued by ``Transport.close``: send what is queued, then close
 
 
@@ -114,7 +117,7 @@ class Sender:
     def _loop(self) -> None:
         q = self.queue
         while True:
-            if self.deadline is not None and time.monotonic() >= self.deadline:
+            if self.deadline is not None and time.monotonic() >= self.deadline - WRAP_UP_S:
                 return
             if not self.backlog:
                 try:
@@ -179,7 +182,9 @@ class Sender:
         return POLL_MS / 1000 if waiting else IDLE_S
 
     def _time_left(self) -> float | None:
-        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - WRAP_UP_S - time.monotonic())
 
     def _poll_ms(self) -> int:
         left = self._time_left()
