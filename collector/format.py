@@ -14,6 +14,11 @@ def finite_number(value: Any) -> int | float | None:
     return None
 
 
+def pooled_total(totals: list[int | float | None]) -> int | float | None:
+    """The total of streams added up (a pool's members): known only when every one is."""
+    return None if None in totals else sum(totals)  # type: ignore[arg-type]
+
+
 def format_count(value: float) -> str:
     """``1,234``, or ``12.5`` for a fraction."""
     if isinstance(value, float) and not value.is_integer():

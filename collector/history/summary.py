@@ -16,7 +16,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from collector.format import finite_number
+from collector.format import finite_number, pooled_total
 
 RUNNING, DONE, FAILED, STALLED = "running", "done", "failed", "stalled"
 STATES = (FAILED, RUNNING, STALLED, DONE)
@@ -195,8 +195,7 @@ class Group:
 
     @property
     def total(self) -> float | None:
-        totals = [member.total for member in self.members]
-        return None if None in totals else sum(totals)  # type: ignore[arg-type]
+        return pooled_total([member.total for member in self.members])
 
     @property
     def first(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+from collector.format import pooled_total
 from plugins.live.board import DONE, FAILED, RUNNING, STALLED, StreamRow
 
 # The group's own state: the liveliest of its members'.
@@ -37,8 +38,7 @@ class GroupRow:
 
     @property
     def total(self) -> float | None:
-        totals = [member.total for member in self.members]
-        return None if None in totals else sum(totals)  # type: ignore[arg-type]
+        return pooled_total([member.total for member in self.members])
 
     @property
     def rate(self) -> float | None:
