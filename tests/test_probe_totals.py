@@ -66,7 +66,8 @@ def test_iterate_takes_tqdm_keywords_with_their_meaning_or_refuses_them(start_co
     assert set(by_name) == {"<run>", "load", "slow", "fast", "bytes"}  # disable=True: nothing
     assert {e["unit"] for e in by_name["bytes"]} == {"B"} and "data" not in by_name["bytes"][0]
     load = by_name["load"]
-    assert [e["unit"] for e in load] == ["batch", "batch"] and load[-1]["n"] == 5
+    assert (load[0]["event"], load[-1]["event"], load[-1]["n"]) == ("start", "end", 5)
+    assert {e["unit"] for e in load} == {"batch"}  # a slow machine may add a progress event
     assert "data" not in load[0]  # desc and unit are not data
     slow = [e for e in by_name["slow"] if e["event"] == "progress"]
     fast = [e for e in by_name["fast"] if e["event"] == "progress"]
