@@ -15,7 +15,7 @@ from tests.helpers import HOOK_FILES, ROOT, CollectorProcess, site_packages
 from tests.mongo_server import MongoServer, collection_uri, external_server
 
 pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
-collect_ignore = ["tqdm_suite"]  # tqdm's own tests, run by test_tqdm_suite.py in their own pytest
+collect_ignore = ["third_party"]  # tqdm's own tests, run by test_tqdm_suite.py in their own pytest
 
 # Subprocesses import this checkout, whatever copy of hotprobe is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))

@@ -1,4 +1,4 @@
-"""tqdm's own test suite (vendored in tests/tqdm_suite/) run twice, plain and with
+"""tqdm's own test suite (vendored in tests/third_party/tqdm/) run twice, plain and with
 ``probe.patch_tqdm()`` in force, the patched bars sending to a real collector: every test has
 the same outcome both times, so patching changes nothing tqdm's own tests can see.
 
@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import probe_environment, read_jsonl
 
-SUITE = Path(__file__).parent / "tqdm_suite"
+SUITE = Path(__file__).parent / "third_party" / "tqdm"
 SUITE_TIMEOUT = 600.0
 
 
