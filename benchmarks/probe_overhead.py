@@ -13,35 +13,17 @@ the goals come from issue 3.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from statistics import median
 
-from collector.pipeline.endpoints import free_tcp_endpoint
+from _common import clean_environment, iteration_parser, run_measuring, start_reader
 
-READER = """
-import sys, zmq, zmq.auth
-context = zmq.Context()
-poller = zmq.Poller()
-for kind, endpoint in ((zmq.PAIR, sys.argv[1]), (zmq.PULL, sys.argv[2])):
-    sock = context.socket(kind)
-    if len(sys.argv) > 3:  # a CURVE server (no ZAP handler: any client key is let in)
-        sock.curve_publickey, sock.curve_secretkey = zmq.auth.load_certificate(sys.argv[3])
-        sock.curve_server = True
-    sock.bind(endpoint)
-    poller.register(sock, zmq.POLLIN)
-print("ready", flush=True)
-while True:
-    for sock, _ in poller.poll():
-        sock.recv()
-"""
+from collector.pipeline.endpoints import free_tcp_endpoint
 
 GOALS = {"iterate": 0.5, "update": 0.7, "track": 1.0}
 ANCHORS = {
@@ -49,17 +31,6 @@ ANCHORS = {
     "update": "Progress.update() vs tqdm.update()",
     "track": "@probe.track call over a plain call vs tqdm's per-iteration overhead",
 }
-
-
-def start_reader(endpoint: str, secret_key: str | None = None) -> subprocess.Popen:
-    """A process that binds ``endpoint`` (PAIR) and its fan-in (PULL) and discards messages;
-    a CURVE server when given its ``.key_secret`` file."""
-    head, _, port = endpoint.rpartition(":")
-    command = [sys.executable, "-c", READER, endpoint, f"{head}:{int(port) + 1}"]
-    command += [secret_key] if secret_key else []
-    reader = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-    return reader
 
 
 def measure(n: int, repeats: int) -> dict[str, float | bool]:
@@ -183,26 +154,16 @@ class RestartingReader:
         self.reader.wait()
 
 
-def run_setting(label: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
-    command = [sys.executable, __file__, "--measure", "--n", str(args.n)]
-    command += ["--repeats", str(args.repeats)]
-    output = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    if output.returncode != 0:
-        raise SystemExit(f"{label}: measuring process failed:\n{output.stderr}")
-    return json.loads(output.stdout)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200_000, help="iterations per timed loop")
-    parser.add_argument("--repeats", type=int, default=7, help="repeats (medians are reported)")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser = iteration_parser(
+        __doc__, n=200_000, repeats=7, repeats_help="repeats (medians are reported)"
+    )
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.n, args.repeats)))
         return
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    base = clean_environment()
     listening, encrypted, restarting, stopped, silent = (free_tcp_endpoint() for _ in range(5))
     with tempfile.TemporaryDirectory(prefix="hotprobe-bench-keys-") as keys:
         import zmq.auth
@@ -228,11 +189,11 @@ def main() -> None:
         try:
             for label, env in settings.items():
                 if env["HOTPROBE_ENDPOINT"] != restarting:
-                    results[label] = run_setting(label, args, env)
+                    results[label] = run_measuring(__file__, args, env, timeout=600, label=label)
                     continue
                 restarter = RestartingReader(restarting)  # only while this setting runs
                 try:
-                    results[label] = run_setting(label, args, env)
+                    results[label] = run_measuring(__file__, args, env, timeout=600, label=label)
                 finally:
                     restarter.stop()
                 results[label]["restarts"] = restarter.restarts

@@ -13,41 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 
-from collector.pipeline.endpoints import free_tcp_endpoint
+from _common import clean_environment, start_reader
 
-READER = """
-import sys, time, zmq, orjson
-context = zmq.Context()
-poller = zmq.Poller()
-for kind, endpoint in ((zmq.PAIR, sys.argv[1]), (zmq.PULL, sys.argv[2])):
-    sock = context.socket(kind)
-    sock.bind(endpoint)
-    poller.register(sock, zmq.POLLIN)
-print("ready", flush=True)
-ends, quiet_since = set(), None
-while True:
-    ready = poller.poll(200)
-    for sock, _ in ready:
-        message = sock.recv()
-        if message.startswith(b"{"):
-            event = orjson.loads(message)
-            if event.get("event") == "end":
-                ends.add(event["probe"])
-            if sock.socket_type == zmq.PAIR:
-                sock.send(b"ok", zmq.NOBLOCK)
-    if not ready and quiet_since and time.monotonic() - quiet_since > 3:
-        break
-    if not ready and quiet_since is None and ends:
-        quiet_since = time.monotonic()
-    elif ready:
-        quiet_since = None
-print(len(ends), flush=True)
-"""
+from collector.pipeline.endpoints import free_tcp_endpoint
 
 MEASURE = """
 import json, sys, threading, time
@@ -86,14 +58,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20_000)
     args = parser.parse_args()
     endpoint = free_tcp_endpoint()
-    head, _, port = endpoint.rpartition(":")
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, endpoint, f"{head}:{int(port) + 1}"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    reader = start_reader(endpoint, count_ends=True)
+    env = clean_environment()
     env.update(HOTPROBE_ENDPOINT=endpoint, HOTPROBE_MIN_INTERVAL="0.001")
     started = time.monotonic()
     result = subprocess.run(

@@ -20,7 +20,6 @@ command is available (see ``run_overhead``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -34,6 +33,8 @@ import venv
 from pathlib import Path
 from statistics import median
 
+from _common import clean_environment, iteration_parser, run_measuring, start_reader
+
 from collector.pipeline.endpoints import free_tcp_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,31 +43,6 @@ HOOK_FILES = {
     ROOT / "probe" / "_startup.py": "_hotprobe_startup.py",
 }
 GOALS = {"patched tqdm": 1.02, "probe.tqdm": 1.05}
-READER = """
-import sys, zmq
-context = zmq.Context()
-poller = zmq.Poller()
-for kind, endpoint in ((zmq.PAIR, sys.argv[1]), (zmq.PULL, sys.argv[2])):
-    sock = context.socket(kind)
-    sock.bind(endpoint)
-    poller.register(sock, zmq.POLLIN)
-print("ready", flush=True)
-while True:
-    for sock, _ in poller.poll():
-        sock.recv()
-"""
-
-
-def start_reader(endpoint: str) -> subprocess.Popen:
-    """A process bound to ``endpoint`` (PAIR) and its fan-in (PULL) that discards messages."""
-    head, _, port = endpoint.rpartition(":")
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, endpoint, f"{head}:{int(port) + 1}"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-    return reader
 
 
 # -- per iteration --------------------------------------------------------------------------
@@ -187,7 +163,7 @@ HOTPROBE = [sys.executable, "-c", "import sys; from collector.cli import main; s
 
 def run_overhead(starts: int) -> str:
     """``hotprobe run -- python -c pass`` against ``python -c pass`` (goal: <= 0.5 s more)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    base = clean_environment()
     available = subprocess.run([*HOTPROBE, "run", "--help"], capture_output=True, timeout=60)
     if available.returncode != 0:
         return "hotprobe run -- python -c pass: no `hotprobe run` in this checkout"
@@ -256,34 +232,23 @@ def print_startup(base: dict[str, str], starts: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=300_000, help="iterations per timed loop")
-    parser.add_argument("--repeats", type=int, default=41, help="repeats of every loop")
+    parser = iteration_parser(__doc__, n=300_000, repeats=41, repeats_help="repeats of every loop")
     parser.add_argument("--starts", type=int, default=40, help="interpreter starts per command")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure_iterations(args.n, args.repeats)))
         return
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith("HOTPROBE_")}
+    base = clean_environment()
     endpoint = free_tcp_endpoint()
     reader = start_reader(endpoint)
-    command = [sys.executable, __file__, "--measure", "--n", str(args.n)]
     try:
-        measured = subprocess.run(
-            [*command, "--repeats", str(args.repeats)],
-            env={**base, "HOTPROBE_ENDPOINT": endpoint},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
+        env = {**base, "HOTPROBE_ENDPOINT": endpoint}
+        measured = run_measuring(__file__, args, env, timeout=900, label="per iteration")
     finally:
         reader.kill()
         reader.wait()
-    if measured.returncode != 0:
-        raise SystemExit(f"measuring process failed:\n{measured.stderr}")
-    print_iterations(json.loads(measured.stdout), args.n, args.repeats)
+    print_iterations(measured, args.n, args.repeats)
     print_startup(base, args.starts)
     print(run_overhead(args.starts))
 
