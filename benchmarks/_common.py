@@ -39,7 +39,10 @@ while True:
             if event.get("event") == "end":
                 ends.add(event["probe"])
             if sock.socket_type == zmq.PAIR:
-                sock.send(b"ok", zmq.NOBLOCK)
+                try:
+                    sock.send(b"ok", zmq.NOBLOCK)
+                except zmq.Again:  # the probe's process is gone: nobody to answer
+                    pass
     if not ready and quiet_since and time.monotonic() - quiet_since > 3:
         break
     if not ready and quiet_since is None and ends:
