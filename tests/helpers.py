@@ -1,22 +1,27 @@
 """What the tests share: paths, polling, a collector process, the environment probe programs
-run in, CURVE keys, free ports, the stats line parsed, and filling a disk."""
+run in, CURVE keys, free ports, the stats line parsed, filling a disk, raw sockets to a
+collector, sink plugins installed for a test, and events as a sink receives them."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import orjson
+import pytest
+import zmq
 
 from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
@@ -263,3 +268,53 @@ def chromium(width: int = 1280, height: int = 900):
     options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+# -- raw sockets, sink plugins and sink events ----------------------------------------------
+
+
+@contextmanager
+def client(endpoint: str, kind: int = zmq.PAIR, timeout: float = 5.0) -> Iterator[zmq.Socket]:
+    """A raw socket connected to ``endpoint``; sends, and closing with messages still queued,
+    time out after ``timeout`` seconds instead of hanging."""
+    context = zmq.Context()
+    sock = context.socket(kind)
+    sock.setsockopt(zmq.LINGER, int(timeout * 1000))
+    sock.setsockopt(zmq.SNDTIMEO, int(timeout * 1000))
+    sock.connect(endpoint)
+    try:
+        yield sock
+    finally:
+        sock.close()
+        context.term()
+
+
+def install_sink_plugin(module: str, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tests/sink_plugins/<module>.py`` in ``directory`` as an installed distribution would
+    be, its entry point named ``module`` without ``hotprobe_``; collectors started from now on
+    find it on their ``PYTHONPATH``."""
+    directory.mkdir()
+    shutil.copy(SINK_PLUGINS / f"{module}.py", directory)
+    info = directory / f"{module}-1.0.dist-info"
+    info.mkdir()
+    metadata = f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n"
+    (info / "METADATA").write_text(metadata)
+    entry_point = f"{module.removeprefix('hotprobe_')} = {module}"
+    (info / "entry_points.txt").write_text(f"[hotprobe]\n{entry_point}\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(directory), os.environ["PYTHONPATH"]]))
+    monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
+
+
+def sink_event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
+    """An event as a sink receives it, from host ``lab``, pid 41, run ``r1`` unless ``fields``
+    say otherwise."""
+    return {
+        "probe": probe,
+        "event": kind,
+        "n": n,
+        "total": total,
+        "host": "lab",
+        "pid": 41,
+        "run": "r1",
+        **fields,
+    }

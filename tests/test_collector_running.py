@@ -7,32 +7,15 @@ import base64
 import re
 import signal
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import orjson
 import zmq
 
 from probe.protocol import fan_in_endpoint
-from tests.helpers import last_stats, program, read_jsonl, wait_for
+from tests.helpers import client, last_stats, program, read_jsonl, wait_for
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
-
-
-@contextmanager
-def client(endpoint: str, kind: int = zmq.PAIR) -> Iterator[zmq.Socket]:
-    """A raw socket connected to ``endpoint``; sends time out instead of hanging."""
-    context = zmq.Context()
-    sock = context.socket(kind)
-    sock.setsockopt(zmq.LINGER, 5000)
-    sock.setsockopt(zmq.SNDTIMEO, 5000)
-    sock.connect(endpoint)
-    try:
-        yield sock
-    finally:
-        sock.close()
-        context.term()
 
 
 def event(n: int, seconds: float, kind: str = "progress", probe: str = "p") -> bytes:

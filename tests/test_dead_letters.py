@@ -12,11 +12,21 @@ import zmq
 from collector.pipeline.deadletter import DeadLetters
 from collector.pipeline.event import Rejected
 from probe.protocol import fan_in_endpoint
-from tests.helpers import fill, last_stats, read_jsonl, wait_for
+from tests.helpers import client, fill, last_stats, read_jsonl, wait_for
 
 
 def rejected(index: int, size: int = 1000) -> Rejected:
     return Rejected(f"test reject {index}", b"\xff" + index.to_bytes(4, "big") * (size // 4))
+
+
+def written(path: Path, count: int, max_bytes: int, backups: int) -> DeadLetters:
+    """A dead-letter file at ``path`` bounded by ``max_bytes`` and ``backups``, once ``count``
+    rejects were written to it and it was closed."""
+    dead = DeadLetters(str(path), max_bytes=max_bytes, backups=backups)
+    for index in range(count):
+        dead.write(rejected(index))
+    dead.close()
+    return dead
 
 
 def records(path: Path) -> list[dict]:
@@ -30,10 +40,7 @@ def records(path: Path) -> list[dict]:
 
 def test_rotation_bounds_the_files_keeps_the_newest_and_counts_what_it_removed(tmp_path):
     path = tmp_path / "dead.jsonl"
-    dead = DeadLetters(str(path), max_bytes=10_000, backups=1)
-    for index in range(100):
-        dead.write(rejected(index))
-    dead.close()
+    dead = written(path, 100, max_bytes=10_000, backups=1)
     current, backup = records(path), records(Path(f"{path}.1"))
     assert path.stat().st_size <= 10_000 and Path(f"{path}.1").stat().st_size <= 10_000
     assert not Path(f"{path}.2").exists()
@@ -45,10 +52,7 @@ def test_rotation_bounds_the_files_keeps_the_newest_and_counts_what_it_removed(t
 
 def test_without_backups_a_full_file_is_removed_and_counted(tmp_path):
     path = tmp_path / "dead.jsonl"
-    dead = DeadLetters(str(path), max_bytes=5_000, backups=0)
-    for index in range(20):
-        dead.write(rejected(index))
-    dead.close()
+    dead = written(path, 20, max_bytes=5_000, backups=0)
     assert not Path(f"{path}.1").exists()
     assert len(records(path)) + dead.dropped == 20
     assert dead.dropped > 0
@@ -73,17 +77,9 @@ def test_a_flood_of_rejects_stays_within_the_bound_and_every_one_is_counted(
         "--dead-letter", str(dead), "--dead-letter-max-bytes", "64KiB",
         "--dead-letter-backups", "1",
     )  # fmt: skip
-    context = zmq.Context()
-    push = context.socket(zmq.PUSH)
-    push.setsockopt(zmq.LINGER, 10_000)
-    push.setsockopt(zmq.SNDTIMEO, 10_000)
-    push.connect(fan_in_endpoint(collector.endpoint))
-    try:
+    with client(fan_in_endpoint(collector.endpoint), zmq.PUSH, timeout=10) as push:
         for index in range(300):
             push.send(b"\xff not UTF-8 " + index.to_bytes(4, "big") * 2500)
-    finally:
-        push.close()
-        context.term()
     assert wait_for(lambda: "received=300 " in collector.stderr), collector.stderr
     assert collector.stop() == 0
     counted = last_stats(collector.stderr).counts
@@ -106,16 +102,12 @@ def test_on_a_full_disk_each_reject_is_written_whole_or_counted_once(
         "--stats-interval", "0.2", "--sink", f"file:{tmp_path / 'out.jsonl'}",
         "--dead-letter", str(dead),
     )  # fmt: skip
-    context = zmq.Context()
-    push = context.socket(zmq.PUSH)
-    push.setsockopt(zmq.LINGER, 10_000)
-    push.connect(fan_in_endpoint(collector.endpoint))
+    with client(fan_in_endpoint(collector.endpoint), zmq.PUSH, timeout=10) as push:
 
-    def reject(first: int, count: int) -> None:
-        for index in range(first, first + count):
-            push.send(b"\xff" + index.to_bytes(4, "big") * 1000)  # a 5.4 KB record each
+        def reject(first: int, count: int) -> None:
+            for index in range(first, first + count):
+                push.send(b"\xff" + index.to_bytes(4, "big") * 1000)  # a 5.4 KB record each
 
-    try:
         reject(0, 5)
         assert wait_for(lambda: len(read_jsonl(dead)) == 5), collector.stderr
         filler = fill(disk)
@@ -125,9 +117,6 @@ def test_on_a_full_disk_each_reject_is_written_whole_or_counted_once(
         filler.unlink()
         reject(25, 10)
         assert wait_for(lambda: "received=35 " in collector.stderr), collector.stderr
-    finally:
-        push.close()
-        context.term()
     assert collector.stop() == 0
     counted = last_stats(collector.stderr).counts
     kept = [base64.b64decode(r["raw_base64"])[1:5] for r in records(dead)]

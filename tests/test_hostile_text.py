@@ -3,14 +3,10 @@ stdout's JSON lines, the collector's log lines and ``hotprobe plot``'s labels.""
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import select
 import signal
-import struct
 import subprocess
-import termios
 import time
 from datetime import datetime, timezone
 
@@ -23,6 +19,7 @@ from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.text import inert, inert_json, rich_text
 from tests.event_sender import send
 from tests.helpers import probe_environment, program, read_jsonl, wait_for
+from tests.terminal import Terminal
 
 TIMEOUT = 60.0
 
@@ -78,48 +75,21 @@ def collector_in_pty(sink: str, events: list[dict], *shown: bytes) -> tuple[int,
     listen, send ``events``, wait until every one of ``shown`` is on screen, SIGTERM.
     Returns the exit status and every byte written to the terminal."""
     endpoint = free_tcp_endpoint()
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 160, 0, 0))
     command = program("hotprobe_command", "collect", "--bind", endpoint, "--interval", "0")
     environment = {k: v for k, v in probe_environment().items() if k not in ("COLUMNS", "LINES")}
-    proc = subprocess.Popen(
+    with Terminal(
         [*command, "--sink", sink, "--dead-letter", os.devnull],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env={**environment, "TERM": "xterm-256color"},
-        start_new_session=True,
-    )
-    output = bytearray()
-
-    def read_until(marker: bytes) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while marker not in output:
-            assert time.monotonic() < deadline, f"no {marker!r} in:\n{output.decode()[-3000:]}"
-            assert proc.poll() is None, output.decode(errors="replace")[-3000:]
-            if select.select([master], [], [], 0.2)[0]:
-                output.extend(os.read(master, 1 << 16))
-
-    try:
-        read_until(b"listening on")
+        {**environment, "TERM": "xterm-256color"},
+        columns=160,
+        rows=30,
+    ) as terminal:
+        terminal.read_until(b"listening on", TIMEOUT)
         send(endpoint, events)
         for marker in shown:
-            read_until(marker)
-        proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            assert time.monotonic() < deadline, "the collector did not stop"
-            if select.select([master], [], [], 0.2)[0]:
-                output.extend(os.read(master, 1 << 16))
-            elif proc.poll() is not None:
-                break
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        os.close(master)
-        os.close(slave)
-    return proc.returncode, bytes(output)
+            terminal.read_until(marker, TIMEOUT)
+        terminal.proc.send_signal(signal.SIGTERM)
+        status = terminal.read_to_end(TIMEOUT)
+    return status, bytes(terminal.output)
 
 
 def test_the_live_view_shows_hostile_text_as_inert_text() -> None:

@@ -12,6 +12,7 @@ from collector import registry as registry_module
 from collector.cli import main
 from collector.testing import sink_spec
 from plugins.live import LiveSink
+from tests.helpers import sink_event as event
 
 
 class Clock:
@@ -26,19 +27,6 @@ class Clock:
 
 def recorded_console(width: int = 150, terminal: bool = False) -> Console:
     return Console(record=True, width=width, height=40, file=io.StringIO(), force_terminal=terminal)
-
-
-def event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
-    return {
-        "probe": probe,
-        "event": kind,
-        "n": n,
-        "total": total,
-        "host": "lab",
-        "pid": 41,
-        "run": "r1",
-        **fields,
-    }
 
 
 def rendered(sink: LiveSink, width: int = 150) -> list[str]:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import select
-import struct
 import subprocess
-import termios
-import time
 
 import orjson
 
 from tests.helpers import ROOT, probe_environment, program
+from tests.terminal import Terminal
 
 TIMEOUT = 90.0
 HIDE_CURSOR, SHOW_CURSOR = b"\x1b[?25l", b"\x1b[?25h"
@@ -31,37 +26,9 @@ def run_in_pty(command: list[str]) -> tuple[int, bytes, list, list]:
 
     Returns the exit status, everything it wrote, and the terminal's attributes before and
     after."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-    before = termios.tcgetattr(slave)
-    output = bytearray()
-    proc = subprocess.Popen(
-        command,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=demo_environment(),
-        cwd=ROOT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            readable, _, _ = select.select([master], [], [], 0.2)
-            if readable:
-                output += os.read(master, 1 << 16)
-            elif proc.poll() is not None:
-                break
-        else:
-            raise AssertionError(f"still running after {TIMEOUT} s:\n{output.decode()[-3000:]}")
-        after = termios.tcgetattr(slave)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        os.close(master)
-        os.close(slave)
-    return proc.returncode, bytes(output), before, after
+    with Terminal(command, demo_environment(), columns=120, rows=30, cwd=ROOT) as terminal:
+        status = terminal.read_to_end(TIMEOUT)
+        return status, bytes(terminal.output), terminal.modes_at_start, terminal.modes()
 
 
 def test_demo_shows_the_live_view_and_leaves_the_terminal_usable() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 from functools import partial
 
@@ -15,7 +14,15 @@ import zmq
 
 from probe.protocol import fan_in_endpoint
 from tests.event_sender import make_events, send, send_raw
-from tests.helpers import SINK_PLUGINS, Stats, last_stats, parse_stats, read_jsonl, wait_for
+from tests.helpers import (
+    Stats,
+    client,
+    install_sink_plugin,
+    last_stats,
+    parse_stats,
+    read_jsonl,
+    wait_for,
+)
 from tests.mongo_server import collection_of, count, distinct_run_seq, external_server, fresh_name
 
 pytestmark = pytest.mark.timeout(240)
@@ -39,19 +46,6 @@ def dead_letters(path) -> list[dict]:
     for record in records:
         record["raw"] = base64.b64decode(record["raw_base64"])
     return records
-
-
-def install_poison_sinks(directory, monkeypatch) -> None:
-    """tests/sink_plugins/hotprobe_poison_sinks.py as an installed distribution would be."""
-    directory.mkdir()
-    shutil.copy(SINK_PLUGINS / "hotprobe_poison_sinks.py", directory)
-    info = directory / "hotprobe_poison_sinks-1.0.dist-info"
-    info.mkdir()
-    metadata = "Metadata-Version: 2.1\nName: hotprobe-poison-sinks\nVersion: 1.0\n"
-    (info / "METADATA").write_text(metadata)
-    (info / "entry_points.txt").write_text("[hotprobe]\npoison_sinks = hotprobe_poison_sinks\n")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(directory), os.environ["PYTHONPATH"]]))
-    monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
 
 
 # -- case 1: deep nesting --------------------------------------------------------------------
@@ -231,7 +225,7 @@ def assert_sums(line: Stats) -> dict[str, dict[str, int]]:
 def test_case_6_the_sums_add_up_across_sinks_and_a_loss_fails_the_exit_status(
     tmp_path, monkeypatch, start_collector
 ):
-    install_poison_sinks(tmp_path / "plugin", monkeypatch)
+    install_sink_plugin("hotprobe_poison_sinks", tmp_path / "plugin", monkeypatch)
     out = tmp_path / "out.jsonl"
     collector = start_collector(
         "--interval", "0", "--stats-interval", "0.2", "--shutdown-timeout", "3",
@@ -265,7 +259,7 @@ def test_case_6_the_sums_add_up_across_sinks_and_a_loss_fails_the_exit_status(
 
 
 def test_case_7_cannot_spool_is_said_once_per_spell(tmp_path, monkeypatch, start_collector):
-    install_poison_sinks(tmp_path / "plugin", monkeypatch)
+    install_sink_plugin("hotprobe_poison_sinks", tmp_path / "plugin", monkeypatch)
     collector = start_collector(
         "--interval", "0", "--spool-dir", "spool", "--stats-interval", "0.1", "--sink", "down"
     )  # fmt: skip
@@ -276,19 +270,12 @@ def test_case_7_cannot_spool_is_said_once_per_spell(tmp_path, monkeypatch, start
     def at_least(name: str, count: int) -> bool:
         return last_stats(collector.stderr).sink("down").get(name, 0) >= count
 
-    context = zmq.Context()
-    push = context.socket(zmq.PUSH)
-    push.setsockopt(zmq.LINGER, 10_000)
-    push.connect(fan_in_endpoint(collector.endpoint))
-    try:
+    with client(fan_in_endpoint(collector.endpoint), zmq.PUSH, timeout=10) as push:
         for start in range(0, 2000, 200):  # ten bursts: the first stays in the worker's
             for event in events[start : start + 200]:  # hand, each other one fails to spool
                 push.send(orjson.dumps(event), zmq.NOBLOCK)
             reached = partial(at_least, "lost", start) if start else partial(at_least, "failed", 1)
             assert wait_for(reached, timeout=30), collector.stderr[-2000:]
-    finally:
-        push.close()
-        context.term()
     status = collector.stop()
     sink = last_stats(collector.stderr).sink("down")
     report(

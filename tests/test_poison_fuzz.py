@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from collector.pipeline.decode import decode
 from collector.pipeline.event import Rejected
 from probe.protocol import MAX_DEPTH, MAX_EVENT_BYTES, fan_in_endpoint
-from tests.helpers import last_stats, read_jsonl
+from tests.helpers import client, last_stats, read_jsonl
 from tests.mongo_server import collection_of, fresh_name
 
 pytestmark = pytest.mark.timeout(300)
@@ -99,28 +99,20 @@ def test_arbitrary_values_between_good_events_are_written_or_rejected(
         "--interval", "0", "--max-message-size", "4MiB", "--dead-letter-max-bytes", "1GiB",
         "--sink", f"file:{out}", "--sink", spec,
     )  # fmt: skip
-    context = zmq.Context()
-    push = context.socket(zmq.PUSH)
-    push.setsockopt(zmq.SNDTIMEO, 30_000)
-    push.setsockopt(zmq.LINGER, 30_000)
-    push.connect(fan_in_endpoint(collector.endpoint))
     examples: list[list[bytes]] = []
+    with client(fan_in_endpoint(collector.endpoint), zmq.PUSH, timeout=30) as push:
 
-    @settings(
-        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
-    @given(st.lists(messages(), min_size=1, max_size=6))
-    def send_example(raws: list[bytes]) -> None:
-        seq = 2 * len(examples)
-        examples.append(raws)
-        for message in [marker(seq), *raws, marker(seq + 1)]:
-            push.send(message)
+        @settings(
+            max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(st.lists(messages(), min_size=1, max_size=6))
+        def send_example(raws: list[bytes]) -> None:
+            seq = 2 * len(examples)
+            examples.append(raws)
+            for message in [marker(seq), *raws, marker(seq + 1)]:
+                push.send(message)
 
-    try:
         send_example()
-    finally:
-        push.close()
-        context.term()
     assert collector.stop() == 0, collector.stderr[-3000:]
 
     lines = read_jsonl(out)

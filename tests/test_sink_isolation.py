@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 from tests.event_sender import make_events, send
-from tests.helpers import SINK_PLUGINS, last_stats, read_jsonl, wait_for
-
-
-def install_test_sinks(directory, monkeypatch) -> None:
-    """The plugin as an installed distribution would be: a module and its entry point."""
-    directory.mkdir()
-    shutil.copy(SINK_PLUGINS / "hotprobe_test_sinks.py", directory)
-    info = directory / "hotprobe_test_sinks-1.0.dist-info"
-    info.mkdir()
-    metadata = "Metadata-Version: 2.1\nName: hotprobe-test-sinks\nVersion: 1.0\n"
-    (info / "METADATA").write_text(metadata)
-    (info / "entry_points.txt").write_text("[hotprobe]\ntest_sinks = hotprobe_test_sinks\n")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(directory), os.environ["PYTHONPATH"]]))
-    monkeypatch.delenv("HOTPROBE_PLUGINS", raising=False)
+from tests.helpers import install_sink_plugin, last_stats, read_jsonl, wait_for
 
 
 def test_failing_and_slow_sinks_do_not_delay_a_file_sink(tmp_path, monkeypatch, start_collector):
-    install_test_sinks(tmp_path / "plugin", monkeypatch)
+    install_sink_plugin("hotprobe_test_sinks", tmp_path / "plugin", monkeypatch)
     out, slept = tmp_path / "events.jsonl", tmp_path / "slept.txt"
     collector = start_collector(
         "--interval", "0", "--shutdown-timeout", "4",

@@ -13,6 +13,8 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,21 +25,31 @@ from plugins.web import WebSink, is_loopback_host
 from plugins.web.server import CONTENT_SECURITY_POLICY
 from plugins.web.state import Limits, WebState
 from tests.helpers import ROOT, probe_environment, program, wait_for, web_url
+from tests.helpers import sink_event as event
 
 STATIC = ("index.html", "app.js", "app.css", "icon.svg")
 
 
-def event(probe: str, kind: str, n: int, total: int | None = None, **fields) -> dict:
-    return {
-        "probe": probe,
-        "event": kind,
-        "n": n,
-        "total": total,
-        "host": "lab",
-        "pid": 7,
-        "run": "r1",
-        **fields,
-    }
+@contextmanager
+def serving_web(
+    command: list[str], stderr: Path, cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``command`` running with its stderr in the file ``stderr``, once it printed the URL of
+    its web view: yields the process and that URL, and kills the process on the way out."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("wb"),
+        env=probe_environment() if env is None else env,
+        cwd=cwd,
+    )
+    try:
+        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
+        assert url, stderr.read_text()
+        yield process, url
+    finally:
+        process.kill()
+        process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -287,16 +299,8 @@ def test_the_collector_prints_the_url_at_start(start_collector) -> None:
 
 def test_demo_with_web_serves_the_run_until_interrupted(tmp_path: Path) -> None:
     stderr = tmp_path / "demo.err"
-    demo = subprocess.Popen(
-        program("hotprobe_command", "demo", "--web", "web?port=0"),
-        stdout=subprocess.DEVNULL,
-        stderr=stderr.open("wb"),
-        env=probe_environment(),
-        cwd=ROOT,
-    )
-    try:
-        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
-        assert url, stderr.read_text()
+    command = program("hotprobe_command", "demo", "--web", "web?port=0")
+    with serving_web(command, stderr, cwd=ROOT) as (demo, url):
         assert wait_for(lambda: "demo done" in stderr.read_text(), timeout=90), stderr.read_text()
         with urllib.request.urlopen(url + "api/state", timeout=10) as answer:
             streams = {s["probe"]: s for s in json.loads(answer.read())["streams"]}
@@ -306,8 +310,6 @@ def test_demo_with_web_serves_the_run_until_interrupted(tmp_path: Path) -> None:
         assert demo.poll() is None, "the collector stays up after the simulation"
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0
-    finally:
-        demo.kill()
 
 
 def test_a_built_wheel_serves_the_page_from_its_own_files(tmp_path: Path) -> None:
@@ -337,23 +339,14 @@ def test_a_built_wheel_serves_the_page_from_its_own_files(tmp_path: Path) -> Non
         timeout=300,
     )
     assert installed.returncode == 0, installed.stderr
-    stderr = tmp_path / "collector.err"
-    collector = subprocess.Popen(
-        [sys.executable, "-m", "collector", "--bind", "tcp://127.0.0.1:0", "--sink", "web?port=0"],
-        env={**probe_environment(), "PYTHONPATH": str(site)},
-        cwd=tmp_path,
-        stderr=stderr.open("wb"),
-    )
-    try:
-        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
-        assert url, stderr.read_text()
+    collect = [sys.executable, "-m", "collector", "--bind", "tcp://127.0.0.1:0"]
+    environment = {**probe_environment(), "PYTHONPATH": str(site)}
+    command = [*collect, "--sink", "web?port=0"]
+    with serving_web(command, tmp_path / "collector.err", tmp_path, environment) as (_, url):
         for name in STATIC:
             path = "" if name == "index.html" else f"static/{name}"
             with urllib.request.urlopen(url + path, timeout=10) as answer:
                 assert answer.read() == (ROOT / "plugins" / "web" / "static" / name).read_bytes()
-    finally:
-        collector.terminate()
-        collector.wait(timeout=30)
 
 
 def test_control_and_bidirectional_characters_arrive_as_visible_escapes() -> None:
@@ -368,16 +361,8 @@ def test_control_and_bidirectional_characters_arrive_as_visible_escapes() -> Non
 def test_hotprobe_run_serves_the_run_with_what_it_says_of_itself(tmp_path: Path) -> None:
     stderr = tmp_path / "run.err"
     command = program("hotprobe_command", "run", "--sink", "web?port=0", "--record", "none")
-    run = subprocess.Popen(
-        [*command, "--", *program("web_workloads", "slow", "40", "0.1")],
-        stdout=subprocess.DEVNULL,
-        stderr=stderr.open("wb"),
-        env=probe_environment(),
-        cwd=tmp_path,
-    )
-    try:
-        url = wait_for(lambda: web_url(stderr.read_text()), timeout=30)
-        assert url, stderr.read_text()
+    workload = program("web_workloads", "slow", "40", "0.1")
+    with serving_web([*command, "--", *workload], stderr, cwd=tmp_path) as (run, url):
 
         def described() -> dict | None:
             with urllib.request.urlopen(url + "api/state", timeout=10) as answer:
@@ -391,5 +376,3 @@ def test_hotprobe_run_serves_the_run_with_what_it_says_of_itself(tmp_path: Path)
         assert seen["run"]["info"]["argv"][-3:] == ["slow", "40", "0.1"]
         assert seen["train"]["run"] == seen["run"]["id"]  # the stream sits under its run
         assert run.wait(timeout=60) == 0
-    finally:
-        run.kill()
