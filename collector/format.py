@@ -14,9 +14,14 @@ def finite_number(value: Any) -> int | float | None:
     return None
 
 
-def pooled_total(totals: list[int | float | None]) -> int | float | None:
-    """The total of streams added up (a pool's members): known only when every one is."""
-    return None if None in totals else sum(totals)  # type: ignore[arg-type]
+def finite_fields(event: dict[str, Any], *names: str) -> dict[str, int | float]:
+    """The fields ``names`` of ``event`` that hold a finite number (see ``finite_number``)."""
+    numbers = {}
+    for name in names:
+        number = finite_number(event.get(name))
+        if number is not None:
+            numbers[name] = number
+    return numbers
 
 
 def format_count(value: float) -> str:

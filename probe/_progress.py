@@ -48,10 +48,5 @@ class DisabledProgress(Progress):
         """Add ``k`` units done."""
         self.n += k
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         return None

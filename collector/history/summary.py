@@ -16,7 +16,8 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from collector.format import finite_number, pooled_total
+from collector.format import finite_fields, finite_number
+from collector.pool import PoolSums
 
 RUNNING, DONE, FAILED, STALLED = "running", "done", "failed", "stalled"
 STATES = (FAILED, RUNNING, STALLED, DONE)
@@ -183,19 +184,11 @@ class StreamSummary:
 
 
 @dataclass
-class Group:
+class Group(PoolSums):
     """Streams of one name in one run, from one or more processes."""
 
     probe: str
     members: list[StreamSummary]
-
-    @property
-    def n(self) -> float:
-        return sum(member.n for member in self.members)
-
-    @property
-    def total(self) -> float | None:
-        return pooled_total([member.total for member in self.members])
 
     @property
     def first(self) -> float:
@@ -273,15 +266,11 @@ def _apply(
     stream.last = max(stream.last, when)
     if not (kind == "error" and stream.state == DONE):
         stream.state = state
-    n = finite_number(event.get("n"))
-    if n is not None:
-        stream.n = n
-    total = finite_number(event.get("total"))
-    if total is not None:
-        stream.total = total
-    rate = finite_number(event.get("rate"))
-    if rate is not None and kind == "progress":
-        stream.rate = rate
+    numbers = finite_fields(event, "n", "total", "rate")
+    stream.n = numbers.get("n", stream.n)
+    stream.total = numbers.get("total", stream.total)
+    if kind == "progress":
+        stream.rate = numbers.get("rate", stream.rate)
     error = event.get("error")
     if kind == "error" and isinstance(error, dict):
         stream.error = f"{error.get('type', 'error')}: {error.get('message', '')}"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from collector.format import finite_number
+from collector.format import finite_fields, finite_number
 
 RUNNING, DONE, FAILED, STALLED, NOTED = "running", "done", "failed", "stalled", "noted"
 IDLE = "idle"
@@ -258,17 +258,12 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     row.run = _id(event.get("run"))
     row.events += 1
     row.last_seen = now
-    n = finite_number(event.get("n"))
-    row.n = row.n + 1 if n is None else n
-    total = finite_number(event.get("total"))
-    if total is not None and total > 0:
-        row.total = total
-    elapsed = finite_number(event.get("elapsed"))
-    if elapsed is not None:
-        row.elapsed = elapsed
-    rate = finite_number(event.get("rate"))
-    if rate is not None:
-        row.rate = rate
+    numbers = finite_fields(event, "n", "total", "elapsed", "rate")
+    row.n = numbers.get("n", row.n + 1)
+    if numbers.get("total", 0) > 0:
+        row.total = numbers["total"]
+    row.elapsed = numbers.get("elapsed", row.elapsed)
+    row.rate = numbers.get("rate", row.rate)
     if "unit" in event:
         row.unit = event["unit"]
     state = _STATE_OF_KIND.get(kind)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from collector.format import pooled_total
+from collector.pool import PoolSums
 from plugins.live.board import DONE, FAILED, RUNNING, STALLED, StreamRow
 
 # The group's own state: the liveliest of its members'.
@@ -15,7 +15,7 @@ _COUNTED = (RUNNING, STALLED, DONE, FAILED)
 
 
 @dataclass
-class GroupRow:
+class GroupRow(PoolSums):
     """Reads like a ``StreamRow`` to the renderer; ``members`` are the streams summed."""
 
     order: int
@@ -31,14 +31,6 @@ class GroupRow:
     @property
     def where(self) -> str:
         return f"{len(self.members)} processes"
-
-    @property
-    def n(self) -> float:
-        return sum(member.n for member in self.members)
-
-    @property
-    def total(self) -> float | None:
-        return pooled_total([member.total for member in self.members])
 
     @property
     def rate(self) -> float | None:

@@ -23,6 +23,22 @@ _STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": F
 _DATA_FIELDS = 8
 _TEXT = 200
 _REMOVALS_KEPT = 1000
+#: A stream's attributes the page reads as they are (``as_json`` adds ``data`` and ``seen``).
+_ROW_FIELDS = (
+    "id",
+    "run",
+    "probe",
+    "host",
+    "pid",
+    "state",
+    "n",
+    "total",
+    "rate",
+    "unit",
+    "error",
+    "errors",
+    "started",
+)
 
 
 @dataclass(frozen=True)
@@ -85,23 +101,9 @@ class Stream:
 
     def as_json(self) -> dict[str, Any]:
         """The row as the page shows it."""
-        return {
-            "id": self.id,
-            "run": self.run,
-            "probe": self.probe,
-            "host": self.host,
-            "pid": self.pid,
-            "state": self.state,
-            "n": self.n,
-            "total": self.total,
-            "rate": self.rate,
-            "unit": self.unit,
-            "error": self.error,
-            "errors": self.errors,
-            "data": _data_fields(self.data),
-            "started": self.started,
-            "seen": self.last_seen,
-        }
+        row = {name: getattr(self, name) for name in _ROW_FIELDS}
+        row.update(data=_data_fields(self.data), seen=self.last_seen)
+        return row
 
 
 @dataclass
