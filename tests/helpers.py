@@ -245,6 +245,28 @@ def lifecycle(events: list[dict]) -> list[str]:
     return [event["event"] for event in events if event["event"] != "progress"]
 
 
+#: The bars ``tests/programs/tqdm_plain_workers.py`` draws, by name, each with its total: in
+#: the main process, in a fork, a spawn and a forkserver worker, and in process_map's tasks.
+PLAIN_WORKERS_BARS = {
+    "main": 25,
+    "worker-fork": 7,
+    "worker-spawn": 7,
+    "worker-forkserver": 7,
+    "process_map": 4,
+    **{f"task-{i}": 10 + i for i in range(4)},
+}
+
+
+def assert_bars_ended(streams: dict[str, list[dict]], totals: dict[str, int]) -> None:
+    """``streams`` (as ``streams_of`` groups them) are the bars of ``totals`` and no others,
+    each one started and ended once, at its total."""
+    assert set(streams) == set(totals)
+    for name, total in totals.items():
+        events = streams[name]
+        assert lifecycle(events) == ["start", "end"], (name, events)
+        assert (events[-1]["n"], events[-1]["total"]) == (total, total), (name, events[-1])
+
+
 WEB_URL = re.compile(r"hotprobe: web view at (http://\S+)")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -4,9 +4,12 @@ loses the ``end`` of the streams the old kernel left open."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-import jupyter_client
 import pytest
+from jupyter_client import BlockingKernelClient, KernelManager
 
 from collector.pipeline.endpoints import free_tcp_endpoint
 from tests.helpers import PROGRAMS, probe_environment, read_jsonl, wait_for
@@ -21,7 +24,23 @@ LOOP_CELLS = (
 )
 
 
-def run_cell(client, code: str) -> str:
+@contextmanager
+def kernel(endpoint: str, cwd: Path) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
+    """A python3 kernel whose probe sends to ``endpoint``, and a client of it, once it is ready;
+    both are shut down after."""
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=probe_environment(endpoint), cwd=str(cwd))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+
+
+def run_cell(client: BlockingKernelClient, code: str) -> str:
     """Execute ``code`` in the kernel; returns what it printed."""
     printed: list[str] = []
 
@@ -41,12 +60,7 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
         endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
     else:
         endpoint = free_tcp_endpoint()
-    manager = jupyter_client.KernelManager(kernel_name="python3")
-    manager.start_kernel(env=probe_environment(endpoint), cwd=str(tmp_path))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
+    with kernel(endpoint, tmp_path) as (manager, client):
         first_pid = int(run_cell(client, CELL))
         assert not listening or wait_for(
             lambda: any(e["probe"] == "cell-loop" and e["event"] == "end" for e in read_jsonl(out))
@@ -75,20 +89,12 @@ def test_probe_in_a_kernel_and_a_restart_that_does_not_hang(tmp_path, start_coll
         assert wait_for(
             lambda: any(e["pid"] == second_pid and e["event"] == "start" for e in read_jsonl(out))
         )
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
 
 
 def test_unnamed_loops_on_line_1_of_two_cells_are_two_streams(tmp_path, start_collector):
     out = tmp_path / "events.jsonl"
     endpoint = start_collector("--interval", "0", "--sink", f"file:{out}").endpoint
-    manager = jupyter_client.KernelManager(kernel_name="python3")
-    manager.start_kernel(env=probe_environment(endpoint), cwd=str(tmp_path))
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
+    with kernel(endpoint, tmp_path) as (_, client):
         run_cell(client, "import probe")
         for cell in LOOP_CELLS:
             run_cell(client, cell)
@@ -98,6 +104,3 @@ def test_unnamed_loops_on_line_1_of_two_cells_are_two_streams(tmp_path, start_co
 
         assert wait_for(lambda: len(ends()) == 3), read_jsonl(out)
         assert ends() == {"In[2]:1": 10, "In[3]:1": 20, "In[4]:1": 10}
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)

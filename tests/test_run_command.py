@@ -20,10 +20,11 @@ import pytest
 from collector.pipeline.endpoints import free_tcp_endpoint
 from collector.run.output import OutputRelay, fold_carriage_returns
 from tests.helpers import (
+    PLAIN_WORKERS_BARS,
     PROGRAMS,
     ROOT,
+    assert_bars_ended,
     free_port,
-    lifecycle,
     probe_environment,
     program,
     read_jsonl,
@@ -417,20 +418,8 @@ def test_plain_tqdm_bars_and_their_spawned_workers_arrive_through_hotprobe_run(
         timeout=TIMEOUT,
     )
     assert result.returncode == 0, result.stderr.decode()
-    expected = {
-        "main": 25,
-        "worker-fork": 7,
-        "worker-spawn": 7,
-        "worker-forkserver": 7,
-        "process_map": 4,
-        **{f"task-{i}": 10 + i for i in range(4)},
-    }
     events = read_jsonl(recorded(tmp_path))
-    streams = streams_of(events)
-    assert set(streams) == set(expected)
-    for name, n in expected.items():
-        assert lifecycle(streams[name]) == ["start", "end"], name
-        assert (streams[name][-1]["n"], streams[name][-1]["total"]) == (n, n), name
+    assert_bars_ended(streams_of(events), PLAIN_WORKERS_BARS)
     runs = [e for e in events if e["event"] == "run"]
     assert [e["info"]["phase"] for e in runs] == ["start", "end"]  # workers join the run
     assert {e["run"] for e in events} == {runs[0]["run"]}

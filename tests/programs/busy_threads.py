@@ -2,7 +2,8 @@
 prints ``probe.stats()``."""
 
 import json
-import threading
+
+from _threads import run_in_threads
 
 import probe
 
@@ -14,9 +15,5 @@ def worker(k):
         sum(range(20))  # busy: every thread wants the GIL all the time
 
 
-threads = [threading.Thread(target=worker, args=(k,)) for k in range(THREADS)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+run_in_threads(worker, THREADS)
 print(json.dumps(probe.stats()))

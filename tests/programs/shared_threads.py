@@ -3,7 +3,8 @@ then a loop, a progress bar and 200 marks of their own; prints ``probe.stats()``
 
 import json
 import sys
-import threading
+
+from _threads import run_in_threads
 
 import probe
 
@@ -27,9 +28,5 @@ def worker(k: int) -> None:
         probe.emit(f"mark-{k}", i=i)
 
 
-started = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-for t in started:
-    t.start()
-for t in started:
-    t.join()
+run_in_threads(worker, threads)
 print(json.dumps(probe.stats()))
