@@ -105,10 +105,10 @@ def test_python_dash_m_and_console_scripts_are_covered(tmp_path, start_collector
     assert wait_for(ended), read_jsonl(out)
     assert collector.stop() == 0
     for name, events in streams_of(read_jsonl(out)).items():
-        assert [(e["event"], e["n"], e["total"]) for e in events] == [
-            ("start", 0, 6),
-            ("end", 6, 6),
-        ], name
+        # a refresh of tqdm's display may send a progress event, on a slow machine
+        ends = [(e["event"], e["n"], e["total"]) for e in events if e["event"] != "progress"]
+        assert ends == [("start", 0, 6), ("end", 6, 6)], name
+        assert all(e["total"] == 6 and 0 <= e["n"] <= 6 for e in events), name
 
 
 @pytest.mark.parametrize("first_import", ["tqdm", "probe"])
