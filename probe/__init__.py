@@ -29,6 +29,8 @@ from typing import Any as _Any
 from probe import _exit, _settings, _stream
 from probe._iterate import caller_name as _caller_name
 from probe._iterate import iterate
+from probe._locked import FREE_THREADED as _FREE_THREADED
+from probe._locked import LockedProgress as _LockedProgress
 from probe._marks import MarkStreams as _MarkStreams
 from probe._progress import DisabledProgress as _DisabledProgress
 from probe._progress import Progress
@@ -58,7 +60,10 @@ def progress(
     """A context manager: ``start`` on enter, throttled ``progress`` on ``update``, ``end``
     on a normal exit, ``error`` (and the exception re-raised) when the block raises.
     ``unit`` names what is counted (tqdm's ``unit``); ``fields`` travel in ``data``."""
-    kind = Progress if _settings.settings.enabled else _DisabledProgress
+    if not _settings.settings.enabled:
+        kind: type[Progress] = _DisabledProgress
+    else:
+        kind = _LockedProgress if _FREE_THREADED else Progress
     return kind(name or _caller_name(), total, fields, unit)
 
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Callable, Generator
+from threading import Lock
 from time import perf_counter
 from typing import Any
 from weakref import WeakSet
@@ -39,6 +40,7 @@ class Stream:
         "_data",
         "_last_n",
         "_last_time",
+        "_lock",
         "_min_interval",
         "_next_check",
         "_owner",
@@ -67,6 +69,7 @@ class Stream:
         self._data = fields or None
         self._min_interval = min_interval
         self._owner: Callable[[], Generator | None] | None = None
+        self._lock = Lock()  # held by the counting paths only without the GIL (``_locked``)
         self._reset()
 
     def _reset(self) -> None:
@@ -106,6 +109,21 @@ class Stream:
             self._stride = max(1, min(wanted, 2 * self._stride))
         self._check_time, self._check_n = now, n
         return n + self._stride
+
+    def check(self) -> None:
+        """Send ``start`` or ``progress`` if the count has reached ``next_check``."""
+        if self.n >= self._next_check:
+            self._next_check = self.checkpoint()
+
+    def add_unit(self) -> None:
+        """One unit done (a tracked generator's item): count it, then check the throttle
+        and the total. Neither this nor ``check`` locks: see ``_locked`` for CPython
+        without the GIL."""
+        n = self.n = self.n + 1
+        if n >= self._next_check:
+            self._next_check = self.checkpoint()
+        if self.total is not None and n >= self.total:
+            self.complete()
 
     def finish(self) -> None:
         """Send ``end`` with the totals."""

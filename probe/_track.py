@@ -12,11 +12,15 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from probe import _settings
+from probe import _locked, _settings
 from probe._exact import exact_wrapper
+from probe._locked import FREE_THREADED
 from probe._stream import Stream, resettable
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: How a generator's wrapper checks its stream and counts an item (locked without the GIL).
+Counting = Callable[[Stream], None]
+_UNLOCKED: tuple[Counting, Counting] = (Stream.check, Stream.add_unit)
 
 
 @overload
@@ -52,12 +56,15 @@ def _decorate(func: Any, name: str | None, total: int | None) -> Any:
     generator = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
     stream_name = name or getattr(func, "__qualname__", repr(func))
     stream = resettable(Stream(stream_name, total, unit="item" if generator else "call"))
+    check, add_unit = (_locked.check, _locked.add_unit) if FREE_THREADED else _UNLOCKED
     if inspect.isgeneratorfunction(func):
-        wrapper = generator_wrapper(func, stream)
+        wrapper = generator_wrapper(func, stream, check, add_unit)
     elif inspect.isasyncgenfunction(func):
-        wrapper = async_generator_wrapper(func, stream)
+        wrapper = async_generator_wrapper(func, stream, check, add_unit)
     elif inspect.iscoroutinefunction(func):
-        wrapper = async_wrapper(func, stream)
+        wrapper = async_wrapper(func, stream, check, add_unit)
+    elif FREE_THREADED:
+        wrapper = exact_wrapper(func, stream, locked=True) or _locked.call_wrapper(func, stream)
     else:
         wrapper = exact_wrapper(func, stream) or call_wrapper(func, stream)
     functools.update_wrapper(wrapper, func)
@@ -105,13 +112,14 @@ def _call_wrapper_to_total(
     return wrapper
 
 
-def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+def generator_wrapper(
+    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
+) -> Callable[..., Any]:
     """One yielded item, one unit; ``send``, ``throw`` and ``close`` reach the generator."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        if stream.n >= stream._next_check:
-            stream._next_check = stream.checkpoint()
+        check(stream)
         resume, value = generator.send, None
         while True:
             try:
@@ -121,11 +129,7 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
             except BaseException as exc:
                 stream.fail(exc, final=False)
                 raise
-            stream.n += 1
-            if stream.n >= stream._next_check:
-                stream._next_check = stream.checkpoint()
-            if total is not None and stream.n >= total:
-                stream.complete()
+            add_unit(stream)
             try:
                 value = yield item
                 resume = generator.send
@@ -135,37 +139,35 @@ def generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[...,
             except BaseException as exc:  # thrown in by the consumer: the generator decides
                 resume, value = generator.throw, exc
 
-    total = stream.total
     return wrapper
 
 
-def async_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+def async_wrapper(
+    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
+) -> Callable[..., Any]:
     """One completed call (awaited to its end), one unit."""
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if stream.n >= stream._next_check:
-            stream._next_check = stream.checkpoint()
+        check(stream)
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
             stream.fail(exc, final=False)
             raise
-        stream.n += 1
-        if total is not None and stream.n >= total:
-            stream.complete()
+        add_unit(stream)
         return result
 
-    total = stream.total
     return wrapper
 
 
-def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+def async_generator_wrapper(
+    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
+) -> Callable[..., Any]:
     """``generator_wrapper`` for ``async def`` generators: ``asend``, ``athrow``, ``aclose``."""
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        if stream.n >= stream._next_check:
-            stream._next_check = stream.checkpoint()
+        check(stream)
         resume, value = generator.asend, None
         while True:
             try:
@@ -175,11 +177,7 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
             except BaseException as exc:
                 stream.fail(exc, final=False)
                 raise
-            stream.n += 1
-            if stream.n >= stream._next_check:
-                stream._next_check = stream.checkpoint()
-            if total is not None and stream.n >= total:
-                stream.complete()
+            add_unit(stream)
             try:
                 value = yield item
                 resume = generator.asend
@@ -189,5 +187,4 @@ def async_generator_wrapper(func: Callable[..., Any], stream: Stream) -> Callabl
             except BaseException as exc:
                 resume, value = generator.athrow, exc
 
-    total = stream.total
     return wrapper

@@ -1,15 +1,26 @@
-"""The probe's side of encoding events: timestamps and JSON that never raises."""
+"""The probe's side of encoding events: timestamps and JSON that never raises.
+
+Events are written by orjson. Where orjson cannot be installed (it refuses to build for a
+free-threaded CPython), the standard library's ``json`` writes ``json_safe``'s conversion of
+each event instead: the same JSON, a few microseconds slower per event sent (events are
+throttled, so the hot loop does not notice).
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-import orjson
-
-_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+try:
+    import orjson
+except ImportError:  # a free-threaded CPython, say: see the module's docstring
+    orjson = None  # type: ignore[assignment]
+else:
+    _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 _UTC = timezone.utc
+_stdlib_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def utc_timestamp() -> str:
@@ -78,6 +89,8 @@ def json_safe(value: Any, _depth: int = 0) -> Any:
 
 def encode(event: dict[str, Any]) -> bytes:
     """Serialise one event; unserialisable user data is made JSON-safe instead of raising."""
+    if orjson is None:
+        return _stdlib_json.encode(json_safe(event)).encode()
     try:
         return orjson.dumps(event, default=_default, option=_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):

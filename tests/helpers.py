@@ -107,17 +107,22 @@ def probe_environment(endpoint: str | None = None, **variables: str) -> dict[str
     return environment
 
 
-def program(name: str, *args: str) -> list[str]:
-    """The command that runs ``tests/programs/<name>.py`` with ``args``."""
-    return [sys.executable, str(PROGRAMS / f"{name}.py"), *args]
+def program(name: str, *args: str, python: str = sys.executable) -> list[str]:
+    """The command that runs ``tests/programs/<name>.py`` with ``args`` on ``python``."""
+    return [python, str(PROGRAMS / f"{name}.py"), *args]
 
 
 def run_program(
-    name: str, *args: str, endpoint: str | None = None, timeout: float = 60.0, **env: str
+    name: str,
+    *args: str,
+    endpoint: str | None = None,
+    timeout: float = 60.0,
+    python: str = sys.executable,
+    **env: str,
 ) -> subprocess.CompletedProcess:
     """Run ``tests/programs/<name>.py`` to its end with the probe pointed at ``endpoint``."""
     return subprocess.run(
-        program(name, *args),
+        program(name, *args, python=python),
         env=probe_environment(endpoint, **env),
         capture_output=True,
         text=True,

@@ -12,6 +12,7 @@ import numpy as np
 import orjson
 import pytest
 
+from probe import _wire
 from probe._wire import encode, json_safe
 from tests.helpers import read_jsonl, run_program, wait_for
 
@@ -67,8 +68,16 @@ VALUES = {
 }
 
 
+@pytest.fixture(params=["orjson", "json"])
+def writer(request, monkeypatch):
+    """Events written by orjson, and by the standard library's json (no orjson installed)."""
+    if request.param == "json":
+        monkeypatch.setattr(_wire, "orjson", None)
+    return request.param
+
+
 @pytest.mark.parametrize("label", VALUES)
-def test_any_value_encodes_to_json(label):
+def test_any_value_encodes_to_json(label, writer):
     value, expected = VALUES[label]
     event = {"probe": "p", "event": "mark", "data": {"value": value, "plain": 1}}
     decoded = orjson.loads(encode(event))
@@ -78,7 +87,7 @@ def test_any_value_encodes_to_json(label):
         assert decoded["data"]["value"] == expected
 
 
-def test_huge_int_next_to_numpy_keeps_both():
+def test_huge_int_next_to_numpy_keeps_both(writer):
     decoded = orjson.loads(encode({"data": {"big": 2**70, "arr": np.ones(2)}}))
     assert decoded["data"] == {"big": str(2**70), "arr": [1.0, 1.0]}
 
@@ -90,12 +99,13 @@ def test_json_safe_is_total_on_nesting():
     assert isinstance(orjson.dumps(json_safe({"deep": deep})), bytes)
 
 
+@pytest.mark.parametrize("program", ["awkward_data", "without_orjson"])
 def test_awkward_data_reaches_the_collector_and_the_program_never_sees_an_error(
-    tmp_path, start_collector
+    tmp_path, start_collector, program
 ):
     out = tmp_path / "events.jsonl"
     collector = start_collector("--interval", "0", "--sink", f"file:{out}")
-    result = run_program("awkward_data", endpoint=collector.endpoint)
+    result = run_program(program, endpoint=collector.endpoint)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert wait_for(lambda: len(read_jsonl(out)) >= 3), read_jsonl(out)

@@ -80,6 +80,9 @@ class Collector:
     #: How often idle streams are forgotten, and after how long without a kept event.
     HOUSEKEEPING_PERIOD = 10.0
     IDLE_STREAM_SECONDS = 600.0
+    #: At a stop: receive for at most this long, until the socket is quiet for this long.
+    DRAIN_SECONDS = 1.0
+    DRAIN_QUIET_MS = 100
 
     def __init__(
         self,
@@ -186,8 +189,10 @@ class Collector:
             if now >= next_stats:
                 next_stats += cfg.stats_interval
                 self._log_stats()
-        drain_until = time.monotonic() + 1.0  # what already arrived is not left behind
-        while self._pump(timeout_ms=0) and time.monotonic() < drain_until:
+        # What already arrived, or is still on its way in, is not left behind: receive until
+        # the socket has been quiet for DRAIN_QUIET_MS, for DRAIN_SECONDS at the most.
+        drain_until = time.monotonic() + self.DRAIN_SECONDS
+        while self._pump(self.DRAIN_QUIET_MS) and time.monotonic() < drain_until:
             pass
 
     def _pump(self, timeout_ms: int) -> int:
