@@ -29,11 +29,11 @@ from typing import Any as _Any
 from probe import _exit, _settings, _stream
 from probe._iterate import caller_name as _caller_name
 from probe._iterate import iterate
-from probe._locked import FREE_THREADED as _FREE_THREADED
 from probe._locked import LockedProgress as _LockedProgress
 from probe._marks import MarkStreams as _MarkStreams
 from probe._progress import DisabledProgress as _DisabledProgress
 from probe._progress import Progress
+from probe._stream import FREE_THREADED as _FREE_THREADED
 from probe._stream import transport as _transport
 from probe._track import track
 

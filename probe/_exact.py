@@ -27,7 +27,7 @@ def _hotprobe_factory(_hotprobe_func, _hotprobe_stream, _hotprobe_defaults):
         try:
             _hotprobe_result = _hotprobe_func({arguments})
         except BaseException as _hotprobe_exc:
-            _hotprobe_stream.fail(_hotprobe_exc, final=False)
+            {fail}
             raise
 {after}
         return _hotprobe_result
@@ -61,6 +61,9 @@ _LOCKED_COUNT = """
 _LOCKED_COMPLETE = """
             if _hotprobe_n >= _hotprobe_stream.total:
                 _hotprobe_stream.complete()"""
+_FAIL = "_hotprobe_stream.fail(_hotprobe_exc, final=False)"
+_LOCKED_FAIL = """with _hotprobe_lock:
+                _hotprobe_stream.fail(_hotprobe_exc, final=False)"""
 _NOT_POSITIONAL = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 
@@ -93,6 +96,7 @@ def exact_wrapper(
     source = _TEMPLATE.format(
         parameters=", ".join(parameters),
         arguments=", ".join(names),
+        fail=_LOCKED_FAIL if locked else _FAIL,
         before=before.strip("\n"),
         after=after.strip("\n"),
     )

@@ -3,23 +3,19 @@
 Under the GIL, ``stream.n += 1`` has no switch point between its load and its store, so
 ``track``'s wrappers and ``Progress.update`` count exactly from any number of threads, with no
 lock. Without the GIL the same line loses counts, and two threads may both see the total
-reached. Where ``FREE_THREADED`` is true, ``track`` counts through ``check`` and ``add_unit``
-below and ``progress`` returns a ``LockedProgress``: the same steps, with each count and its
-checks made under the stream's lock; the tracked function itself runs outside it.
+reached. Where ``_stream.FREE_THREADED`` is true (every stream then has a lock), ``track``
+counts through ``check``, ``add_unit`` and ``fail`` below and ``progress`` returns a
+``LockedProgress``: the same steps, each made under the stream's lock; the tracked function
+itself runs outside it.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from probe._progress import Progress
 from probe._stream import Stream
-
-#: True where this interpreter runs without the GIL (decided once, at import: the GIL may be
-#: switched on later, by an extension that needs it, never off).
-FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def check(stream: Stream) -> None:
@@ -34,12 +30,16 @@ def add_unit(stream: Stream) -> None:
         stream.add_unit()
 
 
-def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
-    """``_track.call_wrapper`` (with or without a total) counting under the stream's lock.
+def fail(stream: Stream, exc: BaseException) -> None:
+    """``Stream.fail`` (the stream goes on) under the stream's lock."""
+    with stream._lock:
+        stream.fail(exc, final=False)
 
-    One locked section per call, after it; the first call of a span (``start`` not yet
+
+def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]:
+    """``_track.call_wrapper`` (with or without a total) counting under the stream's lock:
+    one locked section per call, after it; the first call of a span (``start`` not yet
     sent) checks before it too, so that ``start`` still precedes the function's work."""
-    lock, total = stream._lock, stream.total
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if stream._pending:
@@ -47,17 +47,9 @@ def call_wrapper(func: Callable[..., Any], stream: Stream) -> Callable[..., Any]
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
-            stream.fail(exc, final=False)
+            fail(stream, exc)
             raise
-        lock.acquire()
-        try:
-            n = stream.n = stream.n + 1
-            if n >= stream._next_check:
-                stream._next_check = stream.checkpoint()
-            if total is not None and n >= total:
-                stream.complete()
-        finally:
-            lock.release()
+        add_unit(stream)
         return result
 
     return wrapper
@@ -71,7 +63,7 @@ class LockedProgress(Progress):
     def update(self, k: int = 1, **fields: object) -> None:
         """Add ``k`` units done; ``fields`` (optional) travel in the next event's ``data``."""
         lock = self._lock
-        lock.acquire()
+        lock.acquire()  # type: ignore[union-attr]
         try:
             n = self.n = self.n + k
             if fields:
@@ -79,4 +71,4 @@ class LockedProgress(Progress):
             if n >= self._next_check:
                 self._next_check = self.checkpoint()
         finally:
-            lock.release()
+            lock.release()  # type: ignore[union-attr]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sys
 from collections.abc import Callable, Generator
-from threading import Lock
+from threading import RLock
 from time import perf_counter
 from typing import Any
 from weakref import WeakSet
@@ -25,7 +26,12 @@ from probe.protocol import PROTOCOL_VERSION, RUN_STREAM
 HOST = socket.gethostname()
 transport = Transport(_settings.settings)
 
+#: True where this interpreter runs without the GIL (decided once, at import: the GIL may be
+#: switched on later, by an extension that needs it, never off). See ``_locked``.
+FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()
+
 _open_streams: set[Stream] = set()
+_locked_streams: WeakSet[Stream] = WeakSet()  # their locks are made afresh in a forked child
 _resettable: WeakSet[Stream] = WeakSet()
 _run_due = _settings.starts_run  # this process describes the run, and has not yet done so
 
@@ -69,7 +75,10 @@ class Stream:
         self._data = fields or None
         self._min_interval = min_interval
         self._owner: Callable[[], Generator | None] | None = None
-        self._lock = Lock()  # held by the counting paths only without the GIL (``_locked``)
+        self._lock: RLock | None = None  # the counting paths' lock, without the GIL only
+        if FREE_THREADED:  # reentrant: a signal handler may count while its thread holds it
+            self._lock = RLock()
+            _locked_streams.add(self)
         self._reset()
 
     def _reset(self) -> None:
@@ -116,14 +125,14 @@ class Stream:
             self._next_check = self.checkpoint()
 
     def add_unit(self) -> None:
-        """One unit done (a tracked generator's item): count it, then check the throttle
-        and the total. Neither this nor ``check`` locks: see ``_locked`` for CPython
-        without the GIL."""
+        """One unit done: count it, then end the span at the total, else check the
+        throttle. Neither this nor ``check`` locks: ``_locked`` calls both under the
+        stream's lock, for CPython without the GIL."""
         n = self.n = self.n + 1
-        if n >= self._next_check:
-            self._next_check = self.checkpoint()
         if self.total is not None and n >= self.total:
             self.complete()
+        elif n >= self._next_check:
+            self._next_check = self.checkpoint()
 
     def finish(self) -> None:
         """Send ``end`` with the totals."""
@@ -235,6 +244,8 @@ def _after_fork_in_child() -> None:
     _run_due = False  # a forked child joins its parent's run
     transport.forget_after_fork()
     _open_streams.clear()
+    for stream in list(_locked_streams):  # a thread of the parent may have held one
+        stream._lock._at_fork_reinit()  # type: ignore[union-attr]
     for stream in list(_resettable):
         stream._reset()
 

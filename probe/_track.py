@@ -14,13 +14,9 @@ from typing import Any, TypeVar, overload
 
 from probe import _locked, _settings
 from probe._exact import exact_wrapper
-from probe._locked import FREE_THREADED
-from probe._stream import Stream, resettable
+from probe._stream import FREE_THREADED, Stream, resettable
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: How a generator's wrapper checks its stream and counts an item (locked without the GIL).
-Counting = Callable[[Stream], None]
-_UNLOCKED: tuple[Counting, Counting] = (Stream.check, Stream.add_unit)
 
 
 @overload
@@ -56,13 +52,12 @@ def _decorate(func: Any, name: str | None, total: int | None) -> Any:
     generator = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
     stream_name = name or getattr(func, "__qualname__", repr(func))
     stream = resettable(Stream(stream_name, total, unit="item" if generator else "call"))
-    check, add_unit = (_locked.check, _locked.add_unit) if FREE_THREADED else _UNLOCKED
     if inspect.isgeneratorfunction(func):
-        wrapper = generator_wrapper(func, stream, check, add_unit)
+        wrapper = generator_wrapper(func, stream, FREE_THREADED)
     elif inspect.isasyncgenfunction(func):
-        wrapper = async_generator_wrapper(func, stream, check, add_unit)
+        wrapper = async_generator_wrapper(func, stream, FREE_THREADED)
     elif inspect.iscoroutinefunction(func):
-        wrapper = async_wrapper(func, stream, check, add_unit)
+        wrapper = async_wrapper(func, stream, FREE_THREADED)
     elif FREE_THREADED:
         wrapper = exact_wrapper(func, stream, locked=True) or _locked.call_wrapper(func, stream)
     else:
@@ -112,14 +107,16 @@ def _call_wrapper_to_total(
     return wrapper
 
 
-def generator_wrapper(
-    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
-) -> Callable[..., Any]:
-    """One yielded item, one unit; ``send``, ``throw`` and ``close`` reach the generator."""
+def generator_wrapper(func: Callable[..., Any], stream: Stream, locked: bool) -> Callable[..., Any]:
+    """One yielded item, one unit; ``send``, ``throw`` and ``close`` reach the generator.
+    ``locked``: count through ``_locked`` (CPython without the GIL)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        check(stream)
+        if locked:
+            _locked.check(stream)
+        elif stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         resume, value = generator.send, None
         while True:
             try:
@@ -127,9 +124,16 @@ def generator_wrapper(
             except StopIteration as stop:
                 return stop.value
             except BaseException as exc:
-                stream.fail(exc, final=False)
+                _fail(stream, exc, locked)
                 raise
-            add_unit(stream)
+            if locked:
+                _locked.add_unit(stream)
+            else:
+                stream.n += 1
+                if stream.n >= stream._next_check:
+                    stream._next_check = stream.checkpoint()
+                if total is not None and stream.n >= total:
+                    stream.complete()
             try:
                 value = yield item
                 resume = generator.send
@@ -139,35 +143,46 @@ def generator_wrapper(
             except BaseException as exc:  # thrown in by the consumer: the generator decides
                 resume, value = generator.throw, exc
 
+    total = stream.total
     return wrapper
 
 
-def async_wrapper(
-    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
-) -> Callable[..., Any]:
+def async_wrapper(func: Callable[..., Any], stream: Stream, locked: bool) -> Callable[..., Any]:
     """One completed call (awaited to its end), one unit."""
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        check(stream)
+        if locked:
+            _locked.check(stream)
+        elif stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
-            stream.fail(exc, final=False)
+            _fail(stream, exc, locked)
             raise
-        add_unit(stream)
+        if locked:
+            _locked.add_unit(stream)
+        else:
+            stream.n += 1
+            if total is not None and stream.n >= total:
+                stream.complete()
         return result
 
+    total = stream.total
     return wrapper
 
 
 def async_generator_wrapper(
-    func: Callable[..., Any], stream: Stream, check: Counting, add_unit: Counting
+    func: Callable[..., Any], stream: Stream, locked: bool
 ) -> Callable[..., Any]:
     """``generator_wrapper`` for ``async def`` generators: ``asend``, ``athrow``, ``aclose``."""
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = func(*args, **kwargs)
-        check(stream)
+        if locked:
+            _locked.check(stream)
+        elif stream.n >= stream._next_check:
+            stream._next_check = stream.checkpoint()
         resume, value = generator.asend, None
         while True:
             try:
@@ -175,9 +190,16 @@ def async_generator_wrapper(
             except StopAsyncIteration:
                 return
             except BaseException as exc:
-                stream.fail(exc, final=False)
+                _fail(stream, exc, locked)
                 raise
-            add_unit(stream)
+            if locked:
+                _locked.add_unit(stream)
+            else:
+                stream.n += 1
+                if stream.n >= stream._next_check:
+                    stream._next_check = stream.checkpoint()
+                if total is not None and stream.n >= total:
+                    stream.complete()
             try:
                 value = yield item
                 resume = generator.asend
@@ -187,4 +209,13 @@ def async_generator_wrapper(
             except BaseException as exc:
                 resume, value = generator.athrow, exc
 
+    total = stream.total
     return wrapper
+
+
+def _fail(stream: Stream, exc: BaseException, locked: bool) -> None:
+    """Send ``error`` for a call or item that raised; the stream goes on."""
+    if locked:
+        _locked.fail(stream, exc)
+    else:
+        stream.fail(exc, final=False)

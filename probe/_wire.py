@@ -2,8 +2,9 @@
 
 Events are written by orjson. Where orjson cannot be installed (it refuses to build for a
 free-threaded CPython), the standard library's ``json`` writes ``json_safe``'s conversion of
-each event instead: the same JSON, a few microseconds slower per event sent (events are
-throttled, so the hot loop does not notice).
+each event instead, a few microseconds slower per event sent (events are throttled, so the hot
+loop does not notice): JSON's own types come out as orjson writes them, other values through
+``_convert`` (``tolist()``, ``isoformat()``, else ``repr``).
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while marker not in self.output:
             assert time.monotonic() < deadline, f"no {marker!r} in:\n{self._tail()}"
-            assert self.proc.poll() is None, self._tail()
-            self._read()
+            if not self._read():  # nothing more written: the command may have ended
+                assert self.proc.poll() is None or self._read(), self._tail()
 
     def read_to_end(self, timeout: float) -> int:
         """Read until the command has ended and all it wrote is in; returns its exit status.

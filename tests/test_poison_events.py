@@ -168,7 +168,7 @@ def test_case_16_the_same_events_twice_are_stored_once(tmp_path, start_collector
     no_seq = [{"probe": "plain", "n": i} for i in range(50)]  # a seed-style client
     send(collector.endpoint, [*events, *events, *no_seq])  # a client resending, or a replay
     collection = collection_of(spec)
-    wait_for(lambda: count(collection) >= 550, timeout=30)  # the last ones sent are stored
+    assert wait_for(lambda: count(collection) >= 550, timeout=30)  # the last sent are stored
     status = collector.stop()
     report(
         "16 (sent twice)", sent=1050, distinct_events=550, documents=count(collection),
