@@ -18,6 +18,7 @@ from collector.format import format_count, format_duration, format_rate
 from collector.history.mongo import summarise_runs_in
 from collector.history.read import SourceError, Unreadable, is_mongodb, read_events
 from collector.history.summary import (
+    STATES,
     Counts,
     Group,
     RunSummary,
@@ -76,8 +77,8 @@ def add_source_arguments(parser: argparse.ArgumentParser, stalled: bool = True) 
         type=float,
         default=DEFAULT_STALLED_AFTER,
         metavar="SECONDS",
-        help="a stream that never ended is stalled once its last event is this old "
-        f"(default {DEFAULT_STALLED_AFTER:g})",
+        help="a stream that never ended is stalled once its last event is this old, idle "
+        f"if it counts a tracked function's calls (default {DEFAULT_STALLED_AFTER:g})",
     )
 
 
@@ -160,8 +161,8 @@ def show(args: argparse.Namespace) -> int:
     except SourceError as exc:
         return _fail("show", str(exc))
     now = time.time()
-    order = {"failed": 0, "running": 1, "stalled": 2, "done": 3}
-    groups.sort(key=lambda g: order.get(g.status(now, args.stalled_after), 4))
+    order = {state: rank for rank, state in enumerate(STATES)}
+    groups.sort(key=lambda g: order[g.status(now, args.stalled_after)])
     if args.json:
         for group in groups:
             record = _group_json(group, run_id, now, args.stalled_after)

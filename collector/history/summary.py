@@ -1,9 +1,11 @@
 """Runs and streams folded from events in one pass, memory bounded by the number of streams.
 
 A stream (``host``, ``pid``, ``probe``) is ``done`` after ``end``, ``failed`` after an ``error``
-that was not followed by an ``end``, and otherwise ``running``, or ``stalled`` once its last
-event is older than ``stalled_after`` seconds. Streams of one name in one run form a group
-(a Pool's workers, MPI ranks). A run's own ``run`` events say what it was and how it ended.
+that was not followed by an ``end``, and otherwise ``running``, or once its last event is older
+than ``stalled_after`` seconds ``stalled`` (``idle`` for a ``@probe.track``ed function's calls,
+as the live views say: ``collector.states``). Streams of one name in one run form a group (a
+Pool's workers, MPI ranks), in the liveliest of its members' states. A run's own ``run`` events
+say what it was and how it ended.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from dateutil.parser import isoparse
 
 from collector.format import finite_fields, finite_number
 from collector.pool import PoolSums
+from collector.states import DONE, FAILED, IDLE, LIVELIEST, RUNNING, STALLED, quiet_state
 
-RUNNING, DONE, FAILED, STALLED = "running", "done", "failed", "stalled"
-STATES = (FAILED, RUNNING, STALLED, DONE)
+#: The order states are counted and groups listed in: failed first, for attention.
+STATES = (FAILED, RUNNING, STALLED, IDLE, DONE)
 _STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 _UTC = timezone.utc
 _CANONICAL_LENGTH = len("2026-11-27T23:59:59.123456+00:00")
@@ -53,6 +56,8 @@ class RunSummary:
     started: str | None = None  # the time of the run's start event
     #: (host, pid, probe) -> state, from the streams' start, end and error events
     streams: dict[tuple[Any, Any, Any], str] = field(default_factory=dict)
+    #: (host, pid, probe) -> the ``unit`` those events gave, for streams that gave one
+    units: dict[tuple[Any, Any, Any], Any] = field(default_factory=dict)
 
     @property
     def start(self) -> float:
@@ -92,12 +97,14 @@ class RunSummary:
 
     def states(self, now: float, stalled_after: float) -> dict[str, int]:
         """Streams per state (only states that occur), in ``STATES`` order. A stream that
-        never ended is running while its run sends events, stalled once the whole run has
-        been quiet for ``stalled_after`` seconds (``show`` tells each stream's own)."""
+        never ended is running while its run sends events, stalled (or idle, counting
+        calls) once the whole run has been quiet for ``stalled_after`` seconds (``show``
+        tells each stream's own)."""
         quiet = now - self.end >= stalled_after
         tally = dict.fromkeys(STATES, 0)
-        for state in self.streams.values():
-            tally[STALLED if state == RUNNING and quiet else state] += 1
+        units = self.units
+        for key, state in self.streams.items():
+            tally[quiet_state(units.get(key)) if state == RUNNING and quiet else state] += 1
         return {state: count for state, count in tally.items() if count}
 
     def failed(self) -> bool:
@@ -146,6 +153,8 @@ def summarise_runs(
             key = (get("host"), get("pid"), get("probe"))
             if not (state == FAILED and run.streams.get(key) == DONE):  # no reopening
                 run.streams[key] = state
+            if "unit" in event:
+                run.units[key] = event["unit"]
     return {run_id: run for run_id, run in runs.items() if run.events}
 
 
@@ -176,10 +185,13 @@ class StreamSummary:
     error: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     events: int = 0
+    unit: Any = None
 
     def status(self, now: float, stalled_after: float) -> str:
+        """The state, ``stalled`` or ``idle`` (``quiet_state``) for a running stream whose
+        last event is ``stalled_after`` seconds old."""
         if self.state == RUNNING and now - self.last >= stalled_after:
-            return STALLED
+            return quiet_state(self.unit)
         return self.state
 
 
@@ -231,8 +243,10 @@ class Group(PoolSums):
         return {state: count for state, count in tally.items() if count}
 
     def status(self, now: float, stalled_after: float) -> str:
-        """Failed if any member failed, else running, stalled, done in that order."""
-        return next(iter(self.states(now, stalled_after)))
+        """The liveliest of the members' states, as the live views' groups: running, then
+        stalled, idle, failed, done (``LIVELIEST``)."""
+        states = self.states(now, stalled_after)
+        return next(state for state in LIVELIEST if state in states)
 
 
 def summarise_streams(batches: Iterable[list[dict[str, Any]]], run_id: str) -> list[Group]:
@@ -277,6 +291,8 @@ def _apply(
     data = event.get("data")
     if isinstance(data, dict):
         stream.data.update(data)
+    if "unit" in event:
+        stream.unit = event["unit"]
 
 
 def canonical_time(value: Any) -> str | None:

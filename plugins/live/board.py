@@ -12,12 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from collector.format import finite_fields, finite_number
+from collector.states import CALLS, DONE, FAILED, IDLE, RUNNING, STALLED, quiet_state
 
-RUNNING, DONE, FAILED, STALLED, NOTED = "running", "done", "failed", "stalled", "noted"
-IDLE = "idle"
+NOTED = "noted"
 NO_PROBE = "(no probe)"
-#: Streams counting this unit are function calls (``@probe.track``): quiet means not called.
-CALLS = "call"
 #: How many runs the view describes above its rows (the latest ones).
 RUNS_SHOWN = 3
 
@@ -71,7 +69,7 @@ class StreamRow:
         """A running stream quiet for ``stalled_after`` is ``stalled``; a stream of calls
         (``@probe.track``) is ``idle`` then: its function is simply not being called."""
         if self.state == RUNNING and now - self.last_seen >= stalled_after:
-            return IDLE if self.unit == CALLS else STALLED
+            return quiet_state(self.unit)
         return self.state
 
 

@@ -7,11 +7,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from collector.pool import PoolSums
-from plugins.live.board import DONE, FAILED, RUNNING, STALLED, StreamRow
+from collector.states import DONE, FAILED, IDLE, LIVELIEST, RUNNING, STALLED
+from plugins.live.board import StreamRow
 
-# The group's own state: the liveliest of its members'.
-_GROUP_STATE = (RUNNING, STALLED, FAILED, DONE)
-_COUNTED = (RUNNING, STALLED, DONE, FAILED)
+_COUNTED = (RUNNING, STALLED, IDLE, DONE, FAILED)
+_COUNTED_WHEN_ANY = (STALLED, IDLE)
 
 
 @dataclass
@@ -61,13 +61,14 @@ class GroupRow(PoolSums):
     @property
     def data_text(self) -> str:
         """The members by state: ``3 running, 1 done, 0 failed`` (running, done and failed
-        always; stalled when there are any)."""
-        shown = [s for s in _COUNTED if s in self.counts or s != STALLED]
+        always; stalled and idle when there are any)."""
+        shown = [s for s in _COUNTED if s in self.counts or s not in _COUNTED_WHEN_ANY]
         return ", ".join(f"{self.counts.get(s, 0)} {s}" for s in shown)
 
     @property
     def status_of_group(self) -> str:
-        return next((s for s in _GROUP_STATE if s in self.counts), self.statuses[0])
+        """The liveliest of the members' states (``collector.states.LIVELIEST``)."""
+        return next((s for s in LIVELIEST if s in self.counts), self.statuses[0])
 
 
 def fold(rows: Sequence[StreamRow], statuses: dict[int, str]) -> list[StreamRow | GroupRow]:
