@@ -399,6 +399,26 @@ def test_streams_of_one_name_across_processes_are_one_group_row(clock) -> None:
     assert lines[-1] == "5 streams: 3 running, 1 failed, 1 done · 7 events"
 
 
+def test_a_group_of_quiet_calls_is_idle_and_counts_its_idle_members(clock) -> None:
+    sink = make_sink(clock)
+    sink.write(
+        [
+            event("step", "progress", 5, None, pid=100, rate=2.0, unit="call"),
+            event("step", "end", 9, None, pid=101, unit="call"),
+            event("step", "error", 3, None, pid=102, unit="call", error="bad input"),
+            event("scan", "progress", 5, 10, pid=100, rate=2.0, unit="it"),
+            event("scan", "progress", 5, 10, pid=101, rate=2.0, unit="call"),
+        ]
+    )
+    clock.now += 60
+    lines = rendered(sink)
+    step = row(lines, "step")
+    assert step[-2:] == ["idle", "0 running, 1 idle, 1 done, 1 failed"]  # livelier than failed
+    assert row(lines, "scan")[-2:] == ["stalled", "0 running, 1 stalled, 1 idle, 0 done, 0 failed"]
+    sink.write([event("step", "progress", 6, None, pid=100, rate=1.0, unit="call")])
+    assert row(rendered(sink), "step")[-2:] == ["running", "1 running, 1 done, 1 failed"]
+
+
 def test_groups_off_shows_a_row_per_stream(clock) -> None:
     sink = make_sink(clock, "groups=off")
     pool(clock, sink)

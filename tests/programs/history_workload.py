@@ -2,6 +2,9 @@
 
 ``done``: two streams that end. ``pool``: four Pool workers on one stream name, the third of
 which fails. ``hang``: a stream that starts and never ends (the test kills the process).
+``calls``: a tracked function called a few times, its stream ended at exit. ``quiet``: the same
+function called a few times, then quiet while a loop over a tracked generator goes on, then
+the loop stalls too and neither ends (the test kills the process).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from multiprocessing import get_context
 
 import probe
@@ -22,6 +26,16 @@ def work(rank: int) -> int:
             if rank == 2 and p.n >= 20:
                 raise ValueError(f"rank {rank} diverged")
     return rank
+
+
+@probe.track
+def step(x: int) -> int:
+    return 2 * x
+
+
+@probe.track
+def produce(count: int) -> Iterator[int]:
+    yield from range(count)
 
 
 def main(kind: str) -> None:
@@ -45,6 +59,18 @@ def main(kind: str) -> None:
                 p.update()
             print("started", flush=True)
             time.sleep(60)
+    elif kind == "calls":
+        for i in range(7):
+            step(i)
+    elif kind == "quiet":
+        for i in range(5):
+            step(i)
+        loop = probe.iterate(produce(1000), "loop", total=1000)
+        for i, _ in enumerate(loop):  # the run goes on without a call of step
+            time.sleep(0.002)
+            if i == 20:
+                print("stalled", flush=True)
+                time.sleep(60)
 
 
 if __name__ == "__main__":
