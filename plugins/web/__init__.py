@@ -132,7 +132,7 @@ OPTIONS = (
     Option("interval", "seconds between two updates of the page at most", number_above_zero, 0.5),
     Option(
         "stalled_after",
-        "seconds without an event before a stream is stalled",
+        "seconds without an event before a stream is stalled, or idle for a tracked function",
         number_above_zero,
         10.0,
     ),
