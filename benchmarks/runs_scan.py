@@ -53,6 +53,7 @@ def write_events(path: str, count: int) -> None:
                         "event": kind,
                         "n": i,
                         "total": per_stream - 1,
+                        "unit": "it",
                         "elapsed": i * 0.1,
                         "rate": 10.0,
                         "host": "node01",
