@@ -290,6 +290,11 @@ def test_each_stream_is_quiet_by_its_own_last_event_and_a_group_the_liveliest(
         ("gen", "stalled", {"stalled": 1}),
         ("fetch", "idle", {"failed": 1, "idle": 1}),  # idle is livelier than failed
     ]
+    status, out, _ = hotprobe(capsys, "show", str(path), "--run", "r-mixed")
+    assert status == 0
+    cells = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert cells["fetch"][1:6] == ["2", "(1", "failed,", "1", "idle)"]
+    assert cells["fetch"][-3:] == ["idle", "OSError:", "gone"]  # the member's error stays
     (run,) = runs_json(capsys, str(path), "--stalled-after", "3600")
     assert run["streams"] == {"failed": 1, "running": 6}  # the run sent an event 10 s ago
     (run,) = runs_json(capsys, str(path), "--stalled-after", "5")

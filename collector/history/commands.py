@@ -286,13 +286,11 @@ def _print_groups(run_id: str, groups: list[Group], now: float, args: argparse.N
 
 
 def _group_row(name: str, procs: str, group: Group, state: str) -> list[str]:
+    """A line of ``show``: the error of a failed member, if any, in the notes, also when the
+    group is livelier than failed."""
     total = group.total
     progress = format_count(group.n) + ("" if total is None else f"/{format_count(total)}")
-    notes = (
-        group.error
-        if state == "failed"
-        else " ".join(f"{key}={_short(value)}" for key, value in group.data.items())
-    )
+    notes = group.error or " ".join(f"{key}={_short(value)}" for key, value in group.data.items())
     return [
         name,
         procs,
