@@ -104,7 +104,9 @@ def configure(
     ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS`` (as a JSON object) in ``os.environ``, so that
     processes started after the call (``subprocess``, ``multiprocessing`` spawn, and fork)
     join the new run; a ``multiprocessing`` forkserver already running keeps the old ones.
-    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
+    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file, a client key
+    file its group or others may read included (from ``HOTPROBE_CLIENT_KEY``, such a file is
+    logged once and nothing is sent, as for any unusable key).
 
     The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
     """
