@@ -18,7 +18,13 @@ import pytest
 from collector.cli import main
 from collector.history.read import MongoSource
 from tests.helpers import ROOT, CollectorProcess, probe_environment, program, read_jsonl, wait_for
-from tests.mongo_server import MongoServer, collection_uri, external_server, fresh_name
+from tests.mongo_server import (
+    MongoServer,
+    collection_of,
+    collection_uri,
+    external_server,
+    fresh_name,
+)
 
 RUNS = ("quiet-run", "done-run", "pool-run", "hung-run")
 
@@ -370,3 +376,28 @@ def test_runs_and_show_read_mongodb_through_its_indexes(stores, capsys) -> None:
         assert from_mongo == from_file
         assert len(from_mongo) == 3
     assert ["step", "running", {"running": 1, "done": 1}] in from_mongo
+
+
+def test_mongodb_events_of_one_millisecond_keep_their_order_by_seq(stores, capsys) -> None:
+    """MongoDB stores milliseconds: a short stream's start and end may share one, and come
+    back from a sort by time in either order (here, stored end first)."""
+    _, spec = stores
+    when = datetime(2026, 11, 30, 10, 0, 0, 123000, tzinfo=timezone.utc)
+    base = {"v": 1, "timestamp": when, "host": "n1", "pid": 5, "run": "r-tie", "unit": "call"}
+    documents = [
+        base | {"probe": "step", "event": "end", "n": 7, "seq": 2},
+        base | {"probe": "step", "event": "progress", "n": 4, "seq": 1, "rate": 9.0},
+        base | {"probe": "step", "event": "start", "n": 0, "seq": 0},
+        base | {"probe": "loop", "event": "start", "n": 0, "seq": 0, "unit": "it"},
+    ]
+    name = fresh_name()
+    collection_of(spec).database[name].insert_many(documents)
+    (run,) = runs_json(capsys, spec, "--collection", name, "--stalled-after", "0")
+    assert run["streams"] == {"stalled": 1, "done": 1}
+    status, out, _ = hotprobe(
+        capsys, "show", spec, "--collection", name, "--stalled-after", "0", "--json"
+    )
+    assert status == 0
+    groups = {g["probe"]: g for g in map(json.loads, out.splitlines())}
+    assert groups["step"]["state"] == "done" and groups["step"]["n"] == 7
+    assert groups["step"]["last_rate"] == 9.0 and groups["loop"]["state"] == "stalled"

@@ -119,12 +119,13 @@ class MongoSource:
         self.client.close()
 
     def find(self, query: dict[str, Any], **options: Any) -> Iterator[dict[str, Any]]:
-        """Documents matching ``query`` in time order, without ``_id``."""
+        """Documents matching ``query`` in time order, those of one time in ``seq`` order,
+        without ``_id``."""
         from pymongo.errors import PyMongoError
 
         try:
             cursor = self.collection.find(query, {"_id": 0}, **options).sort("timestamp", 1)
-            yield from cursor
+            yield from in_seq_order_within_ties(cursor)
         except PyMongoError as exc:
             raise SourceError(f"cannot read from MongoDB: {exc}") from None
 
@@ -136,6 +137,31 @@ class MongoSource:
             return getattr(self.collection, method)(*args, **kwargs)
         except PyMongoError as exc:
             raise SourceError(f"cannot read from MongoDB: {exc}") from None
+
+
+def in_seq_order_within_ties(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``documents`` in time order, with those of one ``timestamp`` in ``seq`` order. A stored
+    time has milliseconds, so a short stream's start and end may share one and come back from
+    a sort by time in either order; a sort by time and ``seq`` on the server would not be
+    served by the ``(run, timestamp)`` index. Holds one time's documents at a time."""
+    tie: list[dict[str, Any]] = []
+    for document in documents:
+        if tie and document.get("timestamp") != tie[0].get("timestamp"):
+            yield from _in_seq(tie)
+            tie = []
+        tie.append(document)
+    yield from _in_seq(tie)
+
+
+def _in_seq(tie: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(tie) > 1:
+        tie.sort(key=_seq)  # stable: documents without a seq keep their places among themselves
+    return tie
+
+
+def _seq(document: dict[str, Any]) -> int:
+    seq = document.get("seq")
+    return seq if seq.__class__ is int else -1
 
 
 def _without_collection_option(uri: str) -> tuple[str, str | None]:
