@@ -42,8 +42,9 @@ class FileSink(Sink):
     before a rotation), leaves the file as it was before the batch: what went out is truncated
     away, so the retry of the batch neither glues a fragment to a line nor writes a line
     twice. If the truncation fails too, the error says so (``TornTail``), the batch is not
-    counted written, and the file is cut back before anything else is appended to it. If the batch had already filled a file that was then
-    rotated, the lines in it are remembered and skipped when the same batch comes again.
+    counted written, and the file is cut back before anything else is appended to it. If the
+    batch had already filled a file that was then rotated, the lines in it are remembered and
+    skipped when the same batch comes again.
 
     ``fsync``: ``batch`` (after every batch), ``idle`` (after a quiet spell and at close; the
     default) or ``never`` (leave it to the operating system). ``max_bytes`` and ``backups``

@@ -72,9 +72,9 @@ def test_a_batch_whose_fsync_and_truncation_fail_is_cut_back_before_the_next_app
     failing_disk.fail("fsync", "truncate")
     send(collector.endpoint, events[500:1000])
     waiting = lambda counts: counts.get("queued", 0) + counts.get("in_spool", 0)  # noqa: E731
-    assert wait_for(
-        lambda: stats().get("retried", 0) >= 3 and waiting(stats()) == 500
-    ), collector.stderr
+    assert wait_for(lambda: stats().get("retried", 0) >= 3 and waiting(stats()) == 500), (
+        collector.stderr
+    )
     seqs_while_failing, _ = lines_of(out)
     written_while_failing = stats().get("written")
     failing_disk.fail()
