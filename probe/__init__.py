@@ -100,8 +100,13 @@ def configure(
     ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
     ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
     in its ``run`` event; setting them or ``run`` makes this process send that event (again,
-    if it had), before its next one.
-    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file.
+    if it had), before its next one. ``run`` and ``labels`` are also written to
+    ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS`` (as a JSON object) in ``os.environ``, so that
+    processes started after the call (``subprocess``, ``multiprocessing`` spawn, and fork)
+    join the new run; a ``multiprocessing`` forkserver already running keeps the old ones.
+    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file, a client key
+    file its group or others may read included (from ``HOTPROBE_CLIENT_KEY``, such a file is
+    logged once and nothing is sent, as for any unusable key).
 
     The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
     """
@@ -131,6 +136,7 @@ def configure(
     _transport.reconfigure(new)
     _settings.settings = new  # one reference, swapped at once
     if "labels" in changes or "run" in changes:
+        _settings.share_with_children(new, set(changes))
         _stream.describe_run_again()
 
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from probe.protocol import Z85_KEY_LENGTH, KeyFileError, is_z85_key, read_key_file, read_keypair
+from probe.protocol import (
+    Z85_KEY_LENGTH,
+    KeyFileError,
+    is_z85_key,
+    read_key_file,
+    read_keypair,
+    refuse_open_secret_key,
+)
 
 
 def server_public_key(value: str | os.PathLike) -> bytes:
@@ -27,11 +34,16 @@ def client_keys(
 ) -> tuple[bytes, bytes, bytes]:
     """(server public, client public, client secret), read and checked. Without a
     ``client_key``, a throwaway pair: encrypted, but a collector that checks keys refuses it.
-    Raises ``KeyFileError``."""
+    Raises ``KeyFileError``, also for a client key file its group or others may read (as the
+    collector refuses its own)."""
     import zmq
 
     server = server_public_key(server_key)
-    public, secret = read_keypair(client_key) if client_key else zmq.curve_keypair()
+    if not client_key:
+        public, secret = zmq.curve_keypair()
+        return server, public, secret
+    public, secret = read_keypair(client_key)
+    refuse_open_secret_key(client_key, "client key")
     return server, public, secret
 
 

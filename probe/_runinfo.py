@@ -63,15 +63,35 @@ def new_run_id(argv: list[str], now: float | None = None) -> str:
     return f"{script_name(argv)}-{stamp}-{os.urandom(3).hex()}"
 
 
-def parse_labels(text: str) -> dict[str, str]:
+def parse_labels(text: str) -> dict[str, Any]:
     """``k=v,k=v`` (``HOTPROBE_LABELS``) as a dict; an item without ``=`` is a label with an
-    empty value, spaces around names and values are dropped."""
-    labels = {}
+    empty value, spaces around names and values are dropped. A JSON object (what
+    ``format_labels`` writes for child processes) is read as itself, values keeping their types."""
+    if text.lstrip().startswith("{"):
+        import json
+
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return {str(key): item for key, item in value.items()}
+    labels: dict[str, Any] = {}
     for item in text.split(","):
         key, _, value = item.partition("=")
         if key.strip():
             labels[key.strip()] = value.strip()
     return labels
+
+
+def format_labels(labels: dict[str, Any]) -> str:
+    """``labels`` as ``HOTPROBE_LABELS`` hands them to child processes: a JSON object, so that
+    commas, ``=`` and the values' types survive (``parse_labels`` reads it back)."""
+    import json
+
+    from probe._wire import json_safe
+
+    return json.dumps(json_safe(dict(labels)), ensure_ascii=False)
 
 
 def describe(labels: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
-from probe._runinfo import new_run_id, parse_labels
+from probe._runinfo import format_labels, new_run_id, parse_labels
 from probe.protocol import DEFAULT_ENDPOINT, fan_in_endpoint
 
 SOCKET_KINDS = ("auto", "pair", "push")
@@ -33,6 +34,19 @@ def _new_run_id() -> str:
     return run
 
 
+def share_with_children(settings: Settings, changed: set[str]) -> None:
+    """Write this process's run id and labels, where ``changed`` names them, to
+    ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS``: processes started from now on (``subprocess``,
+    ``multiprocessing`` spawn) read them there and join the run as it is now."""
+    if "run" in changed:
+        os.environ["HOTPROBE_RUN"] = settings.run
+    if "labels" in changed:
+        if settings.labels:
+            os.environ["HOTPROBE_LABELS"] = format_labels(settings.labels)
+        else:
+            os.environ.pop("HOTPROBE_LABELS", None)
+
+
 def _env_float(name: str, default: float) -> float:
     try:
         return float(os.environ[name])
@@ -53,7 +67,7 @@ class Settings:
     exit_timeout: float = 0.5
     server_key: str | os.PathLike | None = None  # the collector's public key (z85) or .key file
     client_key: str | os.PathLike | None = None  # this client's .key_secret file
-    labels: dict[str, str] = field(default_factory=dict)  # the user's own, sent in ``run``
+    labels: dict[str, Any] = field(default_factory=dict)  # the user's own, sent in ``run``
 
     @property
     def fan_in_endpoint(self) -> str:

@@ -122,6 +122,28 @@ def read_keypair(path: str | os.PathLike) -> tuple[bytes, bytes]:
     return public, secret
 
 
+def refuse_open_secret_key(path: str | os.PathLike, name: str) -> None:
+    """Raise ``KeyFileError`` when the secret key file at ``path`` grants its group or others
+    any access, as ssh refuses such a private key: the message starts with ``name`` (what the
+    file was given as) and says the ``chmod`` that fixes it. Not on Windows, whose file modes
+    do not say who may read a file."""
+    import shlex
+    import stat
+
+    if os.name == "nt":
+        return
+    path = os.path.expanduser(os.fspath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError as exc:
+        raise KeyFileError(f"{name} {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"{name} {path}: permissions {mode:04o} are too open, others than its owner can "
+            f"read the secret key; run chmod 600 {shlex.quote(path)}"
+        )
+
+
 def is_z85_key(key: bytes) -> bool:
     """True for a well-formed CURVE key in z85 (40 characters that decode)."""
     from zmq.utils import z85

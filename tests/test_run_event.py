@@ -6,7 +6,9 @@ import re
 import subprocess
 import sys
 
-from probe._runinfo import new_run_id, parse_labels, script_name
+import pytest
+
+from probe._runinfo import format_labels, new_run_id, parse_labels, script_name
 from tests.helpers import probe_environment, program, read_jsonl, run_program, wait_for
 
 RUN_ID = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)-(?P<stamp>\d{8}T\d{6})-[0-9a-f]{6}")
@@ -121,3 +123,43 @@ def test_script_names_and_run_ids():
     ids = [new_run_id(["train.py"], now=t) for t in (1_800_000_000, 1_800_000_001)]
     assert ids == sorted(ids) and ids[0].startswith("train-20270115T080000-")
     assert parse_labels(" a = 1 ,,b=x=y") == {"a": "1", "b": "x=y"}
+
+
+def test_labels_travel_to_children_as_json_and_keep_their_types():
+    labels = {"lr": 0.1, "note": "a,b=c", "ok": True, "n": None, "é": [1, "x"], "nan": float("nan")}
+    text = format_labels(labels)
+    assert parse_labels(text) == {**labels, "nan": None}  # as events carry nan
+    assert parse_labels(' {"a": 1}') == {"a": 1}
+    assert parse_labels("{not json}=1") == {"{not json}": "1"}  # the k=v form, then
+    assert parse_labels("[1, 2]") == {"[1": "", "2]": ""}
+
+
+@pytest.mark.parametrize("inherited", [None, "job-1"])
+def test_configure_run_reaches_children_started_after_it(start_collector, tmp_path, inherited):
+    """Without ``HOTPROBE_RUN`` (the probe made an id) or given one: after
+    ``configure(run="x", labels=...)``, a subprocess and a spawned child join run ``x``, carry
+    the labels with their types, and send no ``run`` event of their own."""
+    out = tmp_path / "events.jsonl"
+    collector = start_collector("--interval", "0", "--sink", f"file:{out}")
+    env = {"HOTPROBE_RUN": inherited} if inherited else {}
+    result = run_program("configured_run_children", endpoint=collector.endpoint, **env)
+    assert result.returncode == 0, result.stderr
+    assert wait_for(lambda: sum(e["probe"] == "child" for e in read_jsonl(out)) == 2)
+    assert collector.stop() == 0
+    events = read_jsonl(out)
+    [before] = [e for e in events if e["probe"] == "before"]
+    parent = before["pid"]
+    if inherited:
+        assert before["run"] == inherited
+    else:
+        assert RUN_ID.fullmatch(before["run"]).group("name") == "configured_run_children"
+    children = [e for e in events if e["probe"] == "child"]
+    assert sorted(e["data"]["kind"] for e in children) == ["spawn", "subprocess"]
+    assert len({e["pid"] for e in children} | {parent}) == 3
+    assert {e["run"] for e in events if e["probe"] != "before" and e["event"] != "run"} == {"x"}
+    for event in children:
+        assert event["data"]["labels"] == {"lr": 0.1, "note": "a,b=c", "seed": 7}
+    runs = [(e["pid"], e["run"], e["info"]["labels"]) for e in events if e["event"] == "run"]
+    expected_labels = {"lr": 0.1, "note": "a,b=c", "seed": 7}
+    assert runs[-1] == (parent, "x", expected_labels)  # only the parent describes run x
+    assert all(pid == parent for pid, _, _ in runs)

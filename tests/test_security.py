@@ -192,6 +192,53 @@ def test_a_secret_key_others_can_read_is_refused(tmp_path, mode):
     assert not (tmp_path / "hotprobe-spool").exists()  # stopped before the sinks were made
 
 
+def test_a_client_key_others_can_read_is_refused_without_raising_into_a_send(
+    tmp_path, start_collector
+):
+    """As the collector refuses its own: from the environment, one line on stderr naming the
+    file and the fix, events dropped and counted, the program unharmed; ``configure`` raises
+    ``ValueError``. The same allowed key pair made owner-only is used, and its events arrive."""
+    import zmq.auth
+
+    keys, clients = make_keys(tmp_path)
+    _, pyzmq_secret = zmq.auth.create_certificates(str(keys), "bob")  # 0644 under umask 022
+    pyzmq_secret = Path(pyzmq_secret)
+    pyzmq_secret.chmod(0o644)
+    (clients / "bob.key").write_bytes((keys / "bob.key").read_bytes())
+    generated_open = keys / "alice-open.key_secret"
+    generated_open.write_bytes((keys / "alice.key_secret").read_bytes())
+    generated_open.chmod(0o640)
+    assert stat.S_IMODE((keys / "alice.key_secret").stat().st_mode) == 0o600
+    out = tmp_path / "events.jsonl"
+    collector = curve_collector(start_collector, keys, clients, out)
+    result = run_program(
+        "open_client_key",
+        str(generated_open),
+        str(keys / "alice.key_secret"),
+        endpoint=collector.endpoint,
+        HOTPROBE_SERVER_KEY=str(keys / "collector.key"),
+        HOTPROBE_CLIENT_KEY=str(pyzmq_secret),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"hotprobe: CURVE keys unusable, sending nothing: client key {pyzmq_secret}: permissions "
+        f"0644 are too open, others than its owner can read the secret key; run chmod 600 "
+        f"{pyzmq_secret} (further errors are counted)"
+    ]
+    report = json.loads(result.stdout)
+    assert report["before"]["sent"] == 0 and report["before"]["dropped"] == 21  # and the run
+    assert report["refused"] == (
+        f"client key {generated_open}: permissions 0640 are too open, others than its owner can "
+        f"read the secret key; run chmod 600 {generated_open}"
+    )
+    assert report["after"]["sent"] == 20 and report["after"]["queued"] == 0
+    assert wait_for(lambda: len(read_jsonl(out)) >= 20)
+    assert collector.stop() == 0
+    events = read_jsonl(out)
+    assert sorted(e["data"]["i"] for e in events) == list(range(20))
+    assert {e["probe"] for e in events} == {"after"}
+
+
 def test_only_allowed_keys_reach_the_sinks(tmp_path, start_collector):
     keys, clients = make_keys(tmp_path)
     out = tmp_path / "events.jsonl"

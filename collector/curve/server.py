@@ -11,14 +11,12 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import shlex
-import stat
 import threading
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from probe.protocol import KeyFileError, read_key_file, read_keypair
+from probe.protocol import KeyFileError, read_key_file, read_keypair, refuse_open_secret_key
 
 log = logging.getLogger("collector")
 
@@ -34,18 +32,6 @@ def curve_server(secret_key_file: str | None, clients_dir: str | None) -> CurveS
     if secret_key_file is None and clients_dir is None:
         return None
     return CurveServer(secret_key_file, clients_dir)
-
-
-def refuse_open_secret_key(path: str) -> None:
-    """Raise ``KeyFileError`` when the secret key file grants its group or others any access
-    (as ssh refuses such a private key): the message names the file and the ``chmod``."""
-    path = os.path.expanduser(path)
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(
-            f"--curve-secret-key {path}: permissions {mode:04o} are too open, others than its "
-            f"owner can read the secret key; run chmod 600 {shlex.quote(path)}"
-        )
 
 
 class CurveServer:
@@ -66,7 +52,7 @@ class CurveServer:
             self._public, self._secret = read_keypair(secret_key_file)
         except KeyFileError as exc:
             raise KeyFileError(f"--curve-secret-key: {exc}") from None
-        refuse_open_secret_key(secret_key_file)
+        refuse_open_secret_key(secret_key_file, "--curve-secret-key")
         self.client_keys = AllowedKeys(clients_dir)
         if not self.client_keys.current():
             log.warning("no client keys in %s: every client will be refused", clients_dir)
