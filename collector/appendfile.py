@@ -4,8 +4,10 @@ A full disk (``ENOSPC``), a quota or an I/O error can cut a write short: part of
 reaches the file and the rest does not. Anything appended after that fragment would be glued
 to it, and a retry of the same data would duplicate the part that went out. ``append_whole``
 therefore truncates the file back to where it was before raising, so the file only ever holds
-whole records and a retry starts clean. Used by the file sink, the spool and the dead-letter
-file; a plugin that appends to files can use it too.
+whole records and a retry starts clean. The same holds for a write that went out whole but
+whose ``fsync`` failed: the data may or may not be on the disk, it is not counted written, and
+its retry would append it a second time, so it is truncated away too. Used by the file sink,
+the spool and the dead-letter file; a plugin that appends to files can use it too.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ class TornTail(OSError):
     record. Nothing may be appended to it until ``truncate_to`` succeeds."""
 
 
-def append_whole(fd: int, data: bytes, size: int) -> None:
+def append_whole(fd: int, data: bytes, size: int, sync: bool = False) -> None:
     """Append ``data`` to ``fd`` (opened with ``O_APPEND``), whose file holds ``size`` bytes
-    of whole records, or leave the file as it was.
+    of whole records, and with ``sync`` ``fsync`` it; or leave the file as it was.
 
-    On any ``OSError`` part-way, the file is truncated back to ``size`` and the error raised;
-    if the truncation fails too, ``TornTail`` is raised instead."""
+    On any ``OSError`` part-way, the ``fsync``'s included, the file is truncated back to
+    ``size`` and the error raised; if the truncation fails too, ``TornTail`` is raised
+    instead."""
     view = memoryview(data)
     try:
         while view:
@@ -32,6 +35,8 @@ def append_whole(fd: int, data: bytes, size: int) -> None:
             if written == 0:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             view = view[written:]
+        if sync:
+            os.fsync(fd)
     except OSError as exc:
         if len(view) < len(data):
             truncate_to(fd, size, exc)

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from collector import configfile, options, plot
@@ -18,6 +19,7 @@ from collector.logformat import InertFormatter
 from collector.pipeline.delivery import DELIVERY_OPTIONS
 from collector.redact import redacted_text
 from collector.shadowing import ShadowedPackage
+from collector.sinks import SinkType
 from collector.sinkspec import scheme_of
 from collector.text import inert
 
@@ -188,8 +190,9 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def run_sinks(as_json: bool = False) -> int:
-    """List every registered scheme, then the delivery options every sink takes; exit
-    status 1 if a plugin failed to load."""
+    """List every registered scheme (with the delivery defaults of its own that differ from
+    every sink's), then the delivery options every sink takes; exit status 1 if a plugin
+    failed to load."""
     _setup_logging(quiet=True)
     registry = registry_module.load()
     types = sorted(registry.sink_types.values(), key=lambda t: t.scheme)
@@ -202,6 +205,7 @@ def run_sinks(as_json: bool = False) -> int:
                 "plugin": t.plugin,
                 "distribution": t.distribution,
                 "options": [_option_row(option) for option in t.options.values()],
+                "delivery_defaults": [_option_row(option) for option in _own_delivery(t)],
             }
             for t in types
         ]
@@ -213,10 +217,23 @@ def run_sinks(as_json: bool = False) -> int:
         for t in types:
             print(f"{t.scheme:<{width}}{t.description}")
             print(f"{'':<{width}}{t.usage}, from {t.plugin} ({t.distribution})")
-            _print_options(t.options.values(), width)
+            _print_options([*t.options.values(), *_own_delivery(t, " for this sink")], width)
         print("\nevery sink also takes:")
         _print_options(DELIVERY_OPTIONS.values(), width)
     return 1 if registry.failures else 0
+
+
+def _own_delivery(sink_type: SinkType, note: str = "") -> list[options.Option]:
+    """The delivery options whose default ``sink_type`` sets to a value of its own, their
+    defaults shown followed by ``note``."""
+    own = []
+    for name, value in sink_type.delivery.items():
+        option = DELIVERY_OPTIONS[name]
+        if value != option.default:
+            shown = options.size_text(value) if option.convert is options.size else None
+            shown = shown or options.show(value)
+            own.append(replace(option, default=value, default_text=f"{shown}{note}"))
+    return own
 
 
 def _option_row(option: options.Option) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import importlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -15,7 +15,7 @@ import pluggy
 
 from collector import hookspecs, sinkspec
 from collector.options import Option, did_you_mean
-from collector.pipeline.delivery import DELIVERY_OPTIONS
+from collector.pipeline.delivery import DELIVERY_OPTIONS, DeliveryOptions
 from collector.redact import redacted, redacted_text
 from collector.shadowing import check_own_packages
 from collector.sinks import Sink, SinkFactory, SinkSpec, SinkType
@@ -237,6 +237,7 @@ class _Registrar:
             passthrough,
             self.plugin,
             self.registry.distributions.get(self.plugin, ""),
+            _delivery_defaults(scheme, factory),
         )
         taken = self.registry.sink_types.get(scheme)
         if taken is not None:
@@ -270,6 +271,30 @@ def _declared(scheme: str, options: Iterable[Option]) -> dict[str, Option]:
             raise ValueError(f"option name {option.name!r} of {scheme!r} is not a new identifier")
         declared[option.name] = option
     return declared
+
+
+def _delivery_defaults(scheme: str, factory: SinkFactory) -> dict[str, Any]:
+    """The factory's own ``delivery_defaults``, converted; ``TypeError`` or ``ValueError``
+    (naming the closest delivery option) for a bad declaration."""
+    declared = getattr(factory, "delivery_defaults", None) or {}
+    if not isinstance(declared, Mapping):
+        raise TypeError(f"delivery_defaults of {scheme!r} must be a mapping, not {declared!r}")
+    defaults: dict[str, Any] = {}
+    for name, value in declared.items():
+        option = DELIVERY_OPTIONS.get(name)
+        if option is None:
+            hint = did_you_mean(name, DELIVERY_OPTIONS)
+            names = ", ".join(DELIVERY_OPTIONS)
+            raise ValueError(
+                f"delivery_defaults of {scheme!r}: {name!r} is not a delivery option{hint} "
+                f"({names})"
+            )
+        try:
+            defaults[name] = option.read(value)
+        except ValueError as exc:
+            raise ValueError(f"delivery_defaults of {scheme!r}: {exc}") from None
+    DeliveryOptions(**defaults)  # the checks every sink's options pass
+    return defaults
 
 
 def _in_process_name(pm: pluggy.PluginManager, plugin: Any) -> str:

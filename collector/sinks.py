@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from collector.options import Option
 
@@ -72,7 +72,15 @@ class Sink(abc.ABC):
     again later, so delivery is at least once, unless ``is_permanent`` says the events
     themselves are refused. A sink that raises or hangs holds up only itself, and is reported
     naming its plugin.
+
+    ``delivery_defaults`` sets this sink's own defaults for delivery options (``batch_size``,
+    ``max_delay``, ``queue_size``, ``spool_max_bytes``): ``{"max_delay": 0.02}`` for a live
+    view. They take the place of the collector-wide defaults for this sink; an option given in
+    the ``--sink`` value still wins. The registry reads them from the class registered as the
+    factory and checks them as it checks options.
     """
+
+    delivery_defaults: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, spec: SinkSpec) -> None:
         self.spec = spec
@@ -113,7 +121,8 @@ class SinkType:
     ``target`` names what goes after ``scheme:`` (``PATH``), or is ``None`` for a sink that
     takes none. ``passthrough``, for a sink whose target is a URL with parameters of its own,
     says whether a query parameter the sink did not declare is one of those; it then reaches
-    the sink as written, in ``SinkSpec.query``."""
+    the sink as written, in ``SinkSpec.query``. ``delivery`` holds the sink's own delivery
+    defaults (its factory's ``delivery_defaults``), converted."""
 
     scheme: str
     factory: SinkFactory
@@ -123,6 +132,7 @@ class SinkType:
     passthrough: Callable[[str], bool] | None = None
     plugin: str = ""
     distribution: str = ""
+    delivery: dict[str, Any] = field(default_factory=dict)
 
     @property
     def usage(self) -> str:

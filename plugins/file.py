@@ -38,10 +38,13 @@ class FileSink(Sink):
     sees half a line or two lines mixed, in the file or across rotated files. A line left
     torn by a crash of an earlier run is ended before the first new line is appended.
 
-    A write that fails part-way (a full disk) leaves the file as it was before the batch: the
-    part that went out is truncated away, so the retry of the batch neither glues a fragment
-    to a line nor writes a line twice. If the batch had already filled a file that was then
-    rotated, the lines in it are remembered and skipped when the same batch comes again.
+    A write that fails part-way (a full disk), or whose ``fsync`` fails (``fsync=batch``, or
+    before a rotation), leaves the file as it was before the batch: what went out is truncated
+    away, so the retry of the batch neither glues a fragment to a line nor writes a line
+    twice. If the truncation fails too, the error says so (``TornTail``), the batch is not
+    counted written, and the file is cut back before anything else is appended to it. If the
+    batch had already filled a file that was then rotated, the lines in it are remembered and
+    skipped when the same batch comes again.
 
     ``fsync``: ``batch`` (after every batch), ``idle`` (after a quiet spell and at close; the
     default) or ``never`` (leave it to the operating system). ``max_bytes`` and ``backups``
@@ -73,29 +76,28 @@ class FileSink(Sink):
         skipped: list[bytes] = []
         if self._rotated_ahead:
             skipped, lines = self._skip_rotated_ahead(lines)
+        sync = self.fsync == "batch"
         if not self.max_bytes:
-            self._append(b"".join(lines))
-        else:
-            chunk: list[bytes] = []
-            chunk_size = 0
-            done = 0  # lines of this batch written to files that are rotated
-            try:
-                for index, line in enumerate(lines):
-                    if self._size + chunk_size + len(line) > self.max_bytes and (
-                        self._size or chunk_size
-                    ):
-                        self._append(b"".join(chunk))
-                        chunk, chunk_size = [], 0
-                        done = index  # written, in the file that is rotated now
-                        self._rotate()
-                    chunk.append(line)
-                    chunk_size += len(line)
-                self._append(b"".join(chunk))
-            except OSError:
-                self._rotated_ahead = skipped + lines[:done]
-                raise
-        if self.fsync == "batch":
-            os.fsync(self._descriptor())
+            self._append(b"".join(lines), sync)
+            return
+        chunk: list[bytes] = []
+        chunk_size = 0
+        done = 0  # lines of this batch written to files that are rotated
+        try:
+            for index, line in enumerate(lines):
+                if self._size + chunk_size + len(line) > self.max_bytes and (
+                    self._size or chunk_size
+                ):
+                    self._append(b"".join(chunk), sync=self.fsync != "never")
+                    chunk, chunk_size = [], 0
+                    done = index  # written and synced, in the file that is rotated now
+                    self._rotate()
+                chunk.append(line)
+                chunk_size += len(line)
+            self._append(b"".join(chunk), sync)
+        except OSError:
+            self._rotated_ahead = skipped + lines[:done]
+            raise
 
     def flush(self) -> None:
         if self._fd is not None and self.fsync != "never":
@@ -119,17 +121,18 @@ class FileSink(Sink):
         assert self._fd is not None
         return self._fd
 
-    def _append(self, data: bytes) -> None:
-        """One ``write`` of whole lines (looping only if the kernel takes part of it); on a
-        failure, the file is cut back to its last whole line before the error is raised."""
+    def _append(self, data: bytes, sync: bool = False) -> None:
+        """One ``write`` of whole lines (looping only if the kernel takes part of it), then
+        with ``sync`` an ``fsync``; on a failure of either, the file is cut back to where it
+        was before the error is raised, so that the retry writes the lines once."""
         if not data:
             return
         fd = self._descriptor()
         if self._torn:
-            truncate_to(fd, self._size)  # never a line behind part of one
+            truncate_to(fd, self._size)  # never a line behind part of one, nor twice
             self._torn = False
         try:
-            append_whole(fd, data, self._size)
+            append_whole(fd, data, self._size, sync)
         except TornTail:
             self._torn = True
             raise
@@ -146,8 +149,6 @@ class FileSink(Sink):
         return [], lines
 
     def _rotate(self) -> None:
-        if self.fsync != "never":
-            os.fsync(self._descriptor())
         self.close()
         if self.backups == 0:
             with contextlib.suppress(FileNotFoundError):

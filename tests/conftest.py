@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import venv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import HOOK_FILES, ROOT, CollectorProcess, site_packages
+from tests.helpers import HOOK_FILES, ROOT, CollectorProcess, site_packages, wait_for
 from tests.mongo_server import MongoServer, collection_uri, external_server
 
 pytest_plugins = ["collector.testing"]  # the run_sink fixture, whether or not hotprobe is installed
@@ -99,3 +101,51 @@ def hooked_python(tmp_path: Path) -> Path:
     for source, name in HOOK_FILES.items():
         shutil.copy(source, site_packages(environment) / name)
     return environment / "bin" / "python"
+
+
+@dataclass
+class FailingDisk:
+    """A FUSE mount (tests/programs/failing_fsync_fs.py) of ``backing`` on ``path`` whose
+    ``fsync`` or truncation fail with EIO while ``fail`` says so."""
+
+    path: Path
+    backing: Path
+    control: Path
+
+    def fail(self, *operations: str) -> None:
+        """From now on ``operations`` (``"fsync"``, ``"truncate"``) fail; the others work."""
+        for switch in self.control.iterdir():
+            switch.unlink()
+        for operation in operations:
+            (self.control / operation).touch()
+
+
+@pytest.fixture
+def failing_disk(tmp_path: Path) -> Iterator[FailingDisk]:
+    """A real file system whose ``fsync`` and truncation fail on demand (the kernel answers the
+    program EIO, as for a failing disk). Mounting needs root and /dev/fuse: as anyone else the
+    test is skipped; as root, a failed mount fails the test."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a FUSE file system needs root")
+    disk = FailingDisk(tmp_path / "mount", tmp_path / "backing", tmp_path / "control")
+    for directory in (disk.path, disk.backing, disk.control):
+        directory.mkdir()
+    program = ROOT / "tests" / "programs" / "failing_fsync_fs.py"
+    server = subprocess.Popen(
+        [sys.executable, str(program), str(disk.backing), str(disk.path), str(disk.control)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if not wait_for(lambda: os.path.ismount(disk.path) or server.poll() is not None):
+            pytest.fail("the FUSE file system did not mount")
+        if server.poll() is not None:
+            pytest.fail(f"cannot mount the FUSE file system: {server.stderr.read()}")
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk.path)], capture_output=True, timeout=MOUNT_TIMEOUT)
+        try:
+            server.wait(MOUNT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(MOUNT_TIMEOUT)

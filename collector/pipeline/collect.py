@@ -39,6 +39,9 @@ def build_runners(
 ) -> list[SinkRunner]:
     """Sinks from ``--sink`` values, each with its delivery options and its spool opened.
 
+    A sink's delivery options are ``delivery`` (the collector-wide ones), then its sink
+    type's own defaults over them, then those given in its ``--sink`` value over both.
+
     Raises ``UnknownSink`` or ``ValueError`` on bad specs, ``SpoolUnavailable`` (a
     ``ValueError``) when a spool directory is in use or cannot be created; a sink whose
     plugin fails to create it is reported and left out."""
@@ -47,7 +50,8 @@ def build_runners(
     try:
         for text in specs:
             spec = registry.parse(text)
-            options = replace(defaults, **spec.delivery)
+            own = registry.sink_type(spec.scheme).delivery
+            options = replace(defaults, **{**own, **spec.delivery})
             try:
                 sink = registry.create_sink(spec)
             except BrokenSinkFactory as exc:

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from collector.appendfile import TornTail, append_whole, truncate_to
+from collector.appendfile import TornTail, append_whole
 from collector.redact import redacted
 
 log = logging.getLogger("collector")
@@ -118,13 +118,8 @@ class Spool:
         active, fd = self._active, self._active_fd
         assert fd is not None
         try:
-            append_whole(fd, b"".join(records), active.size)
-            if sync:
-                os.fsync(fd)
+            append_whole(fd, b"".join(records), active.size, sync)  # not kept: not counted
         except OSError as exc:
-            if sync and not isinstance(exc, TornTail):  # written, perhaps not kept: not counted
-                with contextlib.suppress(TornTail):
-                    truncate_to(fd, active.size, exc)
             if not active.size:
                 self._remove(active)
             elif isinstance(exc, TornTail) or os.fstat(fd).st_size != active.size:

@@ -99,7 +99,12 @@ class WebhookUnavailable(ConnectionError):
 
 
 class NotifySink(Sink):
-    """Alerts for one webhook."""
+    """Alerts for one webhook.
+
+    A batch waits at most 0.02 s to fill, not the collector's 0.2 s: an error reaches the
+    alert's ``window`` at once (a write journals only the alerts it raises)."""
+
+    delivery_defaults = {"max_delay": 0.02}
 
     def __init__(self, spec: SinkSpec) -> None:
         super().__init__(spec)
