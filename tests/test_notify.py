@@ -56,8 +56,8 @@ def test_a_stall_is_told_once_and_its_resume_once(webhook, tmp_path, start_colle
     assert run_program("notify_workload", "stall", "3", endpoint=collector.endpoint).returncode == 0
     assert wait_for(lambda: len(alerts(webhook)) >= 2)
     time.sleep(1.5)  # no flood: nothing more comes
-    kinds = [a["alert"] for a in alerts(webhook)]
-    assert kinds == ["stall", "resumed"]
+    kinds = [(a["alert"], a["probe"]) for a in alerts(webhook)]
+    assert kinds == [("stall", "slow"), ("resumed", "slow")]  # ``prepare`` was idle, not stalled
     assert alerts(webhook)[1]["quiet_for"] >= 2
     assert collector.stop() == 0
 

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.states import STALLED, quiet_state
+
 ERROR, STALL, RESUMED, END, RUN_END = "error", "stall", "resumed", "end", "run_end"
 KINDS = (ERROR, STALL, END, RUN_END)  # what ``on=`` may name (``stall`` brings ``resumed``)
 DEFAULT_ON = (ERROR, STALL, RUN_END)
@@ -64,6 +66,7 @@ class _Stream:
     last_seq: Any = None
     n: Any = None
     total: Any = None
+    unit: Any = None
     stalled: bool = False
 
 
@@ -129,6 +132,7 @@ class Watch:
             alerts.append(self._alert(RESUMED, stream, event, quiet_for=quiet))
         stream.last_seen, stream.last_seq = now, event.get("seq")
         stream.n, stream.total = event.get("n", stream.n), event.get("total", stream.total)
+        stream.unit = event.get("unit", stream.unit)
         if kind in ("start", "progress"):
             stream.state = "running"
         elif kind == "end":
@@ -158,6 +162,7 @@ class Watch:
                     stream.state == "running"
                     and not stream.stalled
                     and now - stream.last_seen >= self.stall_after
+                    and quiet_state(stream.unit) == STALLED  # a function not called is idle
                 ):
                     stream.stalled = True
                     alerts.append(self._stall(stream, now))

@@ -1,7 +1,8 @@
 """A probe program for the alert tests: ``python notify_workload.py KIND [ARG]``.
 
 ``fail``: one stream that fails at 7/10. ``stall SECONDS``: a stream that goes quiet for
-SECONDS, then resumes and ends. ``mixed``: two streams that end and one that fails.
+SECONDS, then resumes and ends, while a tracked function called once before is not called
+again (idle, which is no stall). ``mixed``: two streams that end and one that fails.
 ``pool N``: N streams in four Pool workers, every one failing (two with MemoryError).
 """
 
@@ -22,6 +23,11 @@ def fail(name: str = "fit", error: type[Exception] = ValueError) -> None:
         raise error(f"{name} diverged")
 
 
+@probe.track
+def prepare() -> None:
+    """A tracked function: its stream's unit is ``call``."""
+
+
 def chunk(index: int) -> None:
     fail(f"chunk[{index}]", MemoryError if index in (5, 17) else ValueError)
 
@@ -30,6 +36,7 @@ def main(kind: str, argument: str = "") -> None:
     if kind == "fail":
         fail()
     elif kind == "stall":
+        prepare()
         with probe.progress("slow", total=3) as p:
             p.update()
             time.sleep(float(argument))
