@@ -92,9 +92,10 @@ def send_file(endpoint: str, path: str, keys: str = "") -> None:
     sock = context.socket(zmq.PAIR)
     sock.setsockopt(zmq.SNDHWM, HWM)
     if keys:
-        from probe._curve import client_keys, secure
+        from probe.protocol import read_key_file, read_keypair
 
-        secure(sock, client_keys(f"{keys}/collector.key", f"{keys}/sender.key_secret"))
+        sock.curve_serverkey = read_key_file(f"{keys}/collector.key")[0]
+        sock.curve_publickey, sock.curve_secretkey = read_keypair(f"{keys}/sender.key_secret")
     sock.connect(endpoint)
     send = sock.send
     started = time.time()

@@ -23,6 +23,7 @@ from statistics import median
 
 from _common import clean_environment, iteration_parser, run_measuring, start_reader
 
+from collector.curve.keygen import generate
 from collector.pipeline.endpoints import free_tcp_endpoint
 
 GOALS = {"iterate": 0.5, "update": 0.7, "track": 1.0}
@@ -166,10 +167,8 @@ def main() -> None:
     base = clean_environment()
     listening, encrypted, restarting, stopped, silent = (free_tcp_endpoint() for _ in range(5))
     with tempfile.TemporaryDirectory(prefix="hotprobe-bench-keys-") as keys:
-        import zmq.auth
-
-        server_public, server_secret = zmq.auth.create_certificates(keys, "collector")
-        _, client_secret = zmq.auth.create_certificates(keys, "client")
+        server_public, server_secret = map(str, generate(keys, "collector"))  # secrets: 0600
+        client_secret = str(generate(keys, "client")[1])
         curve = {"HOTPROBE_SERVER_KEY": server_public, "HOTPROBE_CLIENT_KEY": client_secret}
         settings = {
             "collector attached": dict(base, HOTPROBE_ENDPOINT=listening),

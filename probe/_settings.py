@@ -7,8 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from probe._runinfo import format_labels, new_run_id, parse_labels
-from probe.protocol import DEFAULT_ENDPOINT, fan_in_endpoint
+from probe._runinfo import format_labels, parse_labels
+from probe.protocol import DEFAULT_ENDPOINT, fan_in_endpoint, new_run_id
 
 SOCKET_KINDS = ("auto", "pair", "push")
 

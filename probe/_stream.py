@@ -20,8 +20,8 @@ from weakref import WeakSet
 
 from probe import _settings
 from probe._transport import Transport
-from probe._wire import safe_repr, utc_timestamp
-from probe.protocol import PROTOCOL_VERSION, RUN_STREAM
+from probe._wire import safe_repr
+from probe.protocol import PROTOCOL_VERSION, RUN_STREAM, utc_timestamp
 
 HOST = socket.gethostname()
 transport = Transport(_settings.settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, time, timezone
+from datetime import date, time
 from typing import Any
 
 try:
@@ -20,13 +20,7 @@ except ImportError:  # a free-threaded CPython, say: see the module's docstring
     orjson = None  # type: ignore[assignment]
 else:
     _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-_UTC = timezone.utc
 _stdlib_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def utc_timestamp() -> str:
-    """Now as ISO 8601 in UTC with microseconds, e.g. ``2026-11-27T23:59:59.123456+00:00``."""
-    return datetime.now(_UTC).isoformat(timespec="microseconds")
 
 
 def safe_repr(value: Any) -> str:

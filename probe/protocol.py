@@ -1,13 +1,16 @@
 """What a probe and the collector agree on, written once (docs/protocol.md says it in prose).
 
-The version, the event kinds and fields, the default endpoint and the fan-in rule, the size
-limit, and the CURVE key files. Both sides import this module; it imports nothing heavy
-(``zmq`` only inside the key functions).
+The version, the event kinds and fields, the one timestamp form, run ids, the default endpoint
+and the fan-in rule, the size limit, and the CURVE key files. Both sides import this module;
+it imports nothing heavy (``zmq`` only inside the key functions).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import time
+from datetime import datetime, timezone
 
 #: The ``v`` field of every event a probe writes.
 PROTOCOL_VERSION = 1
@@ -36,6 +39,65 @@ EVENT_FIELDS = (
     "seq",
     "dropped",
 )
+
+
+def utc_timestamp() -> str:
+    """Now in the one form events carry: ISO 8601 in UTC with microseconds, e.g.
+    ``2026-11-27T23:59:59.123456+00:00``."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+# -- run ids: ``NAME-YYYYmmddTHHMMSS-SUFFIX``, made alike by a probe and by ``hotprobe run`` --
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_PYTHON = re.compile(r"python[0-9.]*[a-z]?(\.exe)?$")
+_PYTHON_OPTIONS_WITH_VALUE = {"-W", "-X", "-Q"}
+
+
+def script_name(argv: list[str]) -> str:
+    """A short name for a command line: ``python train.py`` -> ``train``, ``python -m
+    pkg.fit`` -> ``fit``, ``python -c ...`` -> ``python``, ``./run.sh`` -> ``run``."""
+    if not argv:
+        return "python"
+    words = list(argv)
+    if _PYTHON.match(os.path.basename(words[0])) and len(words) > 1:
+        words = _python_target(words[1:])
+    first = words[0] if words else ""
+    if first in ("", "-", "-c"):
+        return "python"
+    stem = os.path.splitext(os.path.basename(first.rstrip("/")))[0]
+    if stem == "__main__":  # python -m package, or python dir/: the package's name
+        stem = os.path.basename(os.path.dirname(os.path.abspath(first))) or stem
+    if stem == "ipykernel_launcher":
+        stem = "jupyter"
+    return _UNSAFE.sub("_", stem).strip("_.")[:40] or "run"
+
+
+def _python_target(arguments: list[str]) -> list[str]:
+    """What an interpreter runs, from its arguments: the script, the module, or ``-c``."""
+    index = 0
+    while index < len(arguments):
+        word = arguments[index]
+        if word == "-m" and index + 1 < len(arguments):
+            return [arguments[index + 1].rpartition(".")[2]]
+        if word.startswith("-m") and len(word) > 2:
+            return [word[2:].rpartition(".")[2]]
+        if word == "-c" or word.startswith("-c"):
+            return ["-c"]
+        if word in _PYTHON_OPTIONS_WITH_VALUE:
+            index += 2
+            continue
+        if not word.startswith("-") or word == "-":
+            return arguments[index:]
+        index += 1
+    return [""]
+
+
+def new_run_id(argv: list[str], now: float | None = None) -> str:
+    """``NAME-YYYYmmddTHHMMSS-SUFFIX``: the script's name, the start time (UTC) and six hex
+    digits, so that ids read well and sort by time within a script's runs."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() if now is None else now))
+    return f"{script_name(argv)}-{stamp}-{os.urandom(3).hex()}"
+
 
 #: Where a probe sends and a collector binds by default (the fan-in is the next port).
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"

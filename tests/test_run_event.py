@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from probe._runinfo import format_labels, new_run_id, parse_labels, script_name
+from probe._runinfo import format_labels, parse_labels
+from probe.protocol import new_run_id, script_name
 from tests.helpers import probe_environment, program, read_jsonl, run_program, wait_for
 
 RUN_ID = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)-(?P<stamp>\d{8}T\d{6})-[0-9a-f]{6}")

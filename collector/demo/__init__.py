@@ -11,7 +11,7 @@ from collector import registry as registry_module
 from collector.config import CollectorConfig
 from collector.pipeline.collect import Collector
 from collector.pipeline.endpoints import free_tcp_endpoint
-from probe._runinfo import new_run_id
+from probe.protocol import new_run_id
 
 
 def run_demo(sinks: list[str] | None = None, seconds: float = 3.0, stay: bool = False) -> int:

@@ -19,7 +19,7 @@ import tempfile
 from typing import Any
 
 from collector import configfile
-from probe._runinfo import new_run_id
+from probe.protocol import new_run_id
 
 #: Where runs are recorded by default, one JSON-lines file per run id.
 RECORD_DIRECTORY = "hotprobe-runs"

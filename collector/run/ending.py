@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from probe._wire import encode, utc_timestamp
-from probe.protocol import PROTOCOL_VERSION, RUN_STREAM
+import orjson
+
+from probe.protocol import PROTOCOL_VERSION, RUN_STREAM, utc_timestamp
 
 #: How long the end event may take to reach the collector (seconds).
 ARRIVAL_TIMEOUT = 5.0
@@ -63,7 +64,7 @@ def send_and_wait(event: dict[str, Any], fan_in: str, received: Callable[[], int
     try:
         sock = context.socket(zmq.PUSH)
         sock.connect(fan_in)
-        sock.send(encode(event))
+        sock.send(orjson.dumps(event))
     finally:
         context.destroy(linger=int(ARRIVAL_TIMEOUT * 1000))
     if not wait_until(lambda: received() > before, ARRIVAL_TIMEOUT):
