@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -233,6 +234,38 @@ def fill(disk: Path, leave: int = LEFT_FREE) -> Path:
         os.close(fd)
     os.truncate(filler, max(0, filler.stat().st_size - leave))
     return filler
+
+
+def lines_of(*paths: Path) -> tuple[list[int], list[bytes]]:
+    """The ``seq`` of every whole JSON line in ``paths``, and the lines that are not JSON
+    events (torn, or two glued together)."""
+    seqs, torn = [], []
+    for path in paths:
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            torn.append(data.rpartition(b"\n")[2])
+            data = data.rpartition(b"\n")[0]
+        for line in data.splitlines():
+            try:
+                seqs.append(orjson.loads(line)["seq"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                torn.append(line)
+    return seqs, torn
+
+
+def figures(seqs: list[int], torn: list[bytes], sent: int, stats: dict[str, int]) -> dict:
+    """What the measurement says: written (distinct), duplicated, torn, lost (counted)."""
+    counts = Counter(seqs)
+    return {
+        "sent": sent,
+        "written": len(counts),
+        "duplicated": sum(n - 1 for n in counts.values()),
+        "torn": len(torn),
+        "lost_counted": stats.get("lost"),
+        "missing": sent - len(counts),
+    }
 
 
 def streams_of(events: list[dict]) -> dict[str, list[dict]]:

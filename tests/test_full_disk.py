@@ -9,45 +9,9 @@ are skipped, and as root a mount that fails is a failure.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from pathlib import Path
-
-import orjson
 
 from tests.event_sender import make_events, send
-from tests.helpers import LEFT_FREE, fill, last_stats, wait_for
-
-
-def lines_of(*paths: Path) -> tuple[list[int], list[bytes]]:
-    """The ``seq`` of every whole JSON line in ``paths``, and the lines that are not JSON
-    events (torn, or two glued together)."""
-    seqs, torn = [], []
-    for path in paths:
-        if not path.exists():
-            continue
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            torn.append(data.rpartition(b"\n")[2])
-            data = data.rpartition(b"\n")[0]
-        for line in data.splitlines():
-            try:
-                seqs.append(orjson.loads(line)["seq"])
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                torn.append(line)
-    return seqs, torn
-
-
-def figures(seqs: list[int], torn: list[bytes], sent: int, stats: dict[str, int]) -> dict:
-    """What the measurement says: written (distinct), duplicated, torn, lost (counted)."""
-    counts = Counter(seqs)
-    return {
-        "sent": sent,
-        "written": len(counts),
-        "duplicated": sum(n - 1 for n in counts.values()),
-        "torn": len(torn),
-        "lost_counted": stats.get("lost"),
-        "missing": sent - len(counts),
-    }
+from tests.helpers import LEFT_FREE, figures, fill, last_stats, lines_of, wait_for
 
 
 def test_a_full_spool_disk_keeps_whole_records_and_replays_everything_it_kept(
