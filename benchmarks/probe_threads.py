@@ -3,10 +3,11 @@
     PYTHONPATH=. python benchmarks/probe_threads.py [--threads 64] [--items 20000]
 
 A measuring process runs ``--threads`` threads, each looping with ``probe.iterate`` over busy
-work (``min_interval`` 1 ms, so sends are frequent), and times every call of the transport's
-``send`` from the calling thread. A bare PAIR + PULL reader bound to the probe's endpoints
-counts the ``end`` events that arrive. Printed: send time p50 / p99 / max, how many sends took
-longer than ``exit_timeout`` (0.5 s), and the streams whose ``end`` arrived.
+work (``min_interval`` 1 ms, so progress events are frequent) and sending a ``probe.emit``
+mark every 100 items, which it times: one event built and sent from the calling thread. A bare
+PAIR + PULL reader bound to the probe's endpoints counts the ``end`` events that arrive.
+Printed: send time p50 / p99 / max, how many sends took longer than ``exit_timeout`` (0.5 s),
+and the streams whose ``end`` arrived.
 """
 
 from __future__ import annotations
@@ -24,23 +25,16 @@ from collector.pipeline.endpoints import free_tcp_endpoint
 MEASURE = """
 import json, sys, threading, time
 import probe
-from probe import _stream
 
 durations = []
-send = _stream.transport.send
-
-def timed(event):
-    started = time.perf_counter()
-    try:
-        return send(event)
-    finally:
-        durations.append(time.perf_counter() - started)
-
-_stream.transport.send = timed
 
 def worker(k, items):
-    for _ in probe.iterate(range(items), f"stream-{k}"):
+    for i in probe.iterate(range(items), f"stream-{k}"):
         sum(range(30))
+        if i % 100 == 0:
+            started = time.perf_counter()
+            probe.emit(f"mark-{k}", i=i)
+            durations.append(time.perf_counter() - started)
 
 count, items = int(sys.argv[1]), int(sys.argv[2])
 threads = [threading.Thread(target=worker, args=(k, items)) for k in range(count)]

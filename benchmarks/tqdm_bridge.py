@@ -51,7 +51,6 @@ def measure_iterations(n: int, repeats: int) -> dict[str, list[float]]:
     from tqdm import tqdm
 
     import probe
-    from probe import _tqdm
 
     devnull = open(os.devnull, "w")  # noqa: SIM115 - open for the whole measurement
 
@@ -90,12 +89,12 @@ def measure_iterations(n: int, repeats: int) -> dict[str, list[float]]:
             variant = variants[name]
             patched = name.startswith("patched")
             if patched:
-                _tqdm.patch_tqdm()
+                probe.patch_tqdm()
             started = time.perf_counter()
             variant()
             times[name].append((time.perf_counter() - started) / n)
             if patched:
-                _tqdm.unpatch_tqdm()
+                probe.unpatch_tqdm()
     return {**times, "sent": probe.stats()["sent"]}
 
 

@@ -81,7 +81,7 @@ def _per_sink(name: str, metavar: str) -> Any:
     """A field whose option is a delivery option's collector-wide default."""
     option = DELIVERY_OPTIONS[name]
     return _setting(
-        option.help,
+        f"{option.help}, for sinks that set none of their own",
         option.convert,
         option.default,
         metavar=metavar,

@@ -88,7 +88,10 @@ class FileSink(Sink):
                 if self._size + chunk_size + len(line) > self.max_bytes and (
                     self._size or chunk_size
                 ):
-                    self._append(b"".join(chunk), sync=self.fsync != "never")
+                    if chunk:
+                        self._append(b"".join(chunk), sync=self.fsync != "never")
+                    elif self.fsync != "never":  # earlier batches' lines, before the rename
+                        os.fsync(self._descriptor())
                     chunk, chunk_size = [], 0
                     done = index  # written and synced, in the file that is rotated now
                     self._rotate()

@@ -90,25 +90,26 @@ def configure(
 ) -> None:
     """Change where and how often events are sent. Arguments left as None keep their value.
 
-    ``endpoint`` is the collector's PAIR endpoint; ``fan_in`` its PUSH/PULL endpoint (default:
-    the next port); ``socket`` is ``"auto"`` (PAIR for the first process on this machine,
-    fan-in for the others), ``"pair"`` or ``"push"``; ``min_interval`` is the least time in
-    seconds between two ``progress`` events of a stream; ``run`` labels this job;
-    ``exit_timeout`` bounds, in seconds, how long the process's exit waits for unsent events
-    (and how long a send waits for another thread's use of the socket). ``server_key`` (the
-    collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
-    ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
-    ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
-    in its ``run`` event; setting them or ``run`` makes this process send that event (again,
-    if it had), before its next one. ``run`` and ``labels`` are also written to
-    ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS`` (as a JSON object) in ``os.environ``, so that
-    processes started after the call (``subprocess``, ``multiprocessing`` spawn, and fork)
-    join the new run; a ``multiprocessing`` forkserver already running keeps the old ones.
-    Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file, a client key
-    file its group or others may read included (from ``HOTPROBE_CLIENT_KEY``, such a file is
-    logged once and nothing is sent, as for any unusable key).
+        ``endpoint`` is the collector's PAIR endpoint; ``fan_in`` its PUSH/PULL endpoint (default:
+        the next port); ``socket`` is ``"auto"`` (PAIR for the first process on this machine,
+        fan-in for the others), ``"pair"`` or ``"push"``; ``min_interval`` is the least time in
+        seconds between two ``progress`` events of a stream; ``run`` names this job (a ``str``;
+    anything else is converted with ``str()``);
+        ``exit_timeout`` bounds, in seconds, how long the process's exit waits for unsent events
+        (and how long a send waits for another thread's use of the socket). ``server_key`` (the
+        collector's public key, as 40 z85 characters or a ``.key`` file) turns on CURVE encryption;
+        ``client_key`` is this client's ``.key_secret`` file, which the collector must allow.
+        ``labels`` (replacing ``HOTPROBE_LABELS=k=v,k=v``) are your own names for this run, sent
+        in its ``run`` event; setting them or ``run`` makes this process send that event (again,
+        if it had), before its next one. ``run`` and ``labels`` are also written to
+        ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS`` (as a JSON object) in ``os.environ``, so that
+        processes started after the call (``subprocess``, ``multiprocessing`` spawn, and fork)
+        join the new run; a ``multiprocessing`` forkserver already running keeps the old ones.
+        Raises ``ValueError`` for a bad ``socket`` or an unusable key or key file, a client key
+        file its group or others may read included (from ``HOTPROBE_CLIENT_KEY``, such a file is
+        logged once and nothing is sent, as for any unusable key).
 
-    The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
+        The new settings replace the old ones as a whole: a thread sending meanwhile uses either.
     """
     changes = {
         key: value
@@ -118,7 +119,7 @@ def configure(
             "socket": socket,
             "min_interval": min_interval,
             "enabled": enabled,
-            "run": run,
+            "run": None if run is None else str(run),
             "exit_timeout": exit_timeout,
             "server_key": server_key,
             "client_key": client_key,
@@ -136,7 +137,9 @@ def configure(
     _transport.reconfigure(new)
     _settings.settings = new  # one reference, swapped at once
     if "labels" in changes or "run" in changes:
-        _settings.share_with_children(new, set(changes))
+        problem = _settings.share_with_children(new, set(changes))
+        if problem:
+            _transport.warn_once(problem)
         _stream.describe_run_again()
 
 

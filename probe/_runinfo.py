@@ -20,7 +20,7 @@ def parse_labels(text: str) -> dict[str, Any]:
 
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # never raise at import: read as k=v instead
             value = None
         if isinstance(value, dict):
             return {str(key): item for key, item in value.items()}
@@ -39,7 +39,7 @@ def format_labels(labels: dict[str, Any]) -> str:
 
     from probe._wire import json_safe
 
-    return json.dumps(json_safe(dict(labels)), ensure_ascii=False)
+    return json.dumps(json_safe(dict(labels)))  # ASCII: \u escapes for NUL and surrogates
 
 
 def describe(labels: dict[str, Any]) -> dict[str, Any]:

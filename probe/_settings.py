@@ -34,17 +34,34 @@ def _new_run_id() -> str:
     return run
 
 
-def share_with_children(settings: Settings, changed: set[str]) -> None:
+#: Labels longer than this stay out of ``HOTPROBE_LABELS``: Linux refuses an environment
+#: string over 128 KiB, and every later ``subprocess`` call would fail with E2BIG.
+MAX_LABELS_IN_ENVIRONMENT = 32 << 10
+
+
+def share_with_children(settings: Settings, changed: set[str]) -> str | None:
     """Write this process's run id and labels, where ``changed`` names them, to
     ``HOTPROBE_RUN`` and ``HOTPROBE_LABELS``: processes started from now on (``subprocess``,
-    ``multiprocessing`` spawn) read them there and join the run as it is now."""
-    if "run" in changed:
-        os.environ["HOTPROBE_RUN"] = settings.run
-    if "labels" in changed:
-        if settings.labels:
-            os.environ["HOTPROBE_LABELS"] = format_labels(settings.labels)
-        else:
-            os.environ.pop("HOTPROBE_LABELS", None)
+    ``multiprocessing`` spawn) read them there and join the run as it is now. Never raises:
+    returns what could not be shared, for a warning, or None."""
+    try:
+        if "run" in changed:
+            os.environ["HOTPROBE_RUN"] = settings.run
+        if "labels" in changed:
+            text = format_labels(settings.labels) if settings.labels else ""
+            if len(text) > MAX_LABELS_IN_ENVIRONMENT:
+                os.environ.pop("HOTPROBE_LABELS", None)
+                return (
+                    f"labels of {len(text):,} characters are too long to pass to child "
+                    f"processes (at most {MAX_LABELS_IN_ENVIRONMENT:,}): they send none"
+                )
+            if text:
+                os.environ["HOTPROBE_LABELS"] = text
+            else:
+                os.environ.pop("HOTPROBE_LABELS", None)
+    except (ValueError, UnicodeError, OSError) as exc:  # a NUL or a lone surrogate in run
+        return f"cannot pass the run to child processes: {exc!r}"
+    return None
 
 
 def _env_float(name: str, default: float) -> float:

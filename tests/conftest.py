@@ -131,16 +131,17 @@ def failing_disk(tmp_path: Path) -> Iterator[FailingDisk]:
     for directory in (disk.path, disk.backing, disk.control):
         directory.mkdir()
     program = ROOT / "tests" / "programs" / "failing_fsync_fs.py"
-    server = subprocess.Popen(
-        [sys.executable, str(program), str(disk.backing), str(disk.path), str(disk.control)],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "fuse.log"  # a file, not a pipe nobody reads while the disk serves
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, str(program), str(disk.backing), str(disk.path), str(disk.control)],
+            stderr=log_file,
+        )
     try:
         if not wait_for(lambda: os.path.ismount(disk.path) or server.poll() is not None):
             pytest.fail("the FUSE file system did not mount")
         if server.poll() is not None:
-            pytest.fail(f"cannot mount the FUSE file system: {server.stderr.read()}")
+            pytest.fail(f"cannot mount the FUSE file system: {log.read_text(errors='replace')}")
         yield disk
     finally:
         subprocess.run(["umount", "-l", str(disk.path)], capture_output=True, timeout=MOUNT_TIMEOUT)

@@ -42,7 +42,8 @@ def test_collect_help_is_made_from_the_declarations_with_their_defaults(capsys):
         assert f"--{setting.name} " in shown
         assert " ".join(setting.described.split()) in shown
     assert "(repeatable; default tcp://127.0.0.1:5556)" in shown
-    assert "events per write (default 500; per sink: ?batch_size=)" in shown
+    own = "for sinks that set none of their own"
+    assert f"events per write, {own} (default 500; per sink: ?batch_size=)" in shown
     assert "`" not in shown
 
 

@@ -164,3 +164,32 @@ def test_configure_run_reaches_children_started_after_it(start_collector, tmp_pa
     expected_labels = {"lr": 0.1, "note": "a,b=c", "seed": 7}
     assert runs[-1] == (parent, "x", expected_labels)  # only the parent describes run x
     assert all(pid == parent for pid, _, _ in runs)
+
+
+def test_configure_never_breaks_the_program_through_the_environment(monkeypatch):
+    """Labels too long for an environment string, a run id no environment can hold, labels
+    with a lone surrogate: the probe keeps them to itself, later ``subprocess`` calls still
+    work, and ``configure`` does not raise."""
+    import os
+
+    import probe
+    from probe import _settings
+
+    before = _settings.settings
+    monkeypatch.setenv("HOTPROBE_RUN", before.run)  # restored after the test
+    monkeypatch.delenv("HOTPROBE_LABELS", raising=False)
+    try:
+        probe.configure(labels={"config": "x" * (_settings.MAX_LABELS_IN_ENVIRONMENT + 1)})
+        assert "HOTPROBE_LABELS" not in os.environ
+        assert subprocess.run(["true"], timeout=30).returncode == 0  # no E2BIG
+        probe.configure(run=123)
+        assert _settings.settings.run == os.environ["HOTPROBE_RUN"] == "123"
+        probe.configure(run="a\0b")  # the environment refuses a NUL: kept in-process only
+        assert (_settings.settings.run, os.environ["HOTPROBE_RUN"]) == ("a\0b", "123")
+        probe.configure(labels={"odd": "\ud800"})
+        assert parse_labels(os.environ["HOTPROBE_LABELS"]) == {"odd": "\ud800"}
+    finally:
+        probe.configure(run=before.run, labels=before.labels)
+    assert parse_labels('{"a":' + "[" * 100_000 + "]" * 100_000 + "}") == {
+        '{"a":' + "[" * 100_000 + "]" * 100_000 + "}": ""
+    }  # too deep for json: read as one k=v label, never an error at import

@@ -148,7 +148,7 @@ def test_the_collector_wide_settings_apply_where_the_sink_sets_nothing_of_its_ow
         ([("max_delay", 0.02)], "must be a mapping"),
     ],
 )
-def test_a_bad_declaration_leaves_the_sink_out_naming_the_plugin(declared, message, caplog):
+def test_a_bad_declaration_leaves_the_sink_out_naming_the_plugin(declared, message):
     class Bad(Sink):
         delivery_defaults = declared
 

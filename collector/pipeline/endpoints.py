@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 _LOWEST_PORT = 10_000  # above the ports services are usually given
+_FEWEST_PORTS = 1000  # to draw from below the ephemeral range
 
 
 def free_tcp_endpoint() -> str:
@@ -17,7 +18,10 @@ def free_tcp_endpoint() -> str:
     between this call and the bind that follows it."""
     low = _ephemeral_ports_start()
     for _ in range(50):
-        port = random.randrange(_LOWEST_PORT, max(_LOWEST_PORT + 2, low - 1))
+        if low - 1 - _LOWEST_PORT >= _FEWEST_PORTS:
+            port = random.randrange(_LOWEST_PORT, low - 1)
+        else:  # an ephemeral range that takes (nearly) every port: the kernel's choice
+            port = _kernel_port()
         if _bindable(port) and _bindable(port + 1):
             return f"tcp://127.0.0.1:{port}"
     raise RuntimeError("no free pair of loopback ports")
@@ -29,6 +33,12 @@ def _ephemeral_ports_start() -> int:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 49152
+
+
+def _kernel_port() -> int:
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return probe_socket.getsockname()[1]
 
 
 def _bindable(port: int) -> bool:
