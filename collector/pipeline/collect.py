@@ -86,7 +86,7 @@ class Collector:
     IDLE_STREAM_SECONDS = 600.0
     #: At a stop: receive for at most this long, until the socket is quiet for this long.
     DRAIN_SECONDS = 1.0
-    DRAIN_QUIET_MS = 100
+    DRAIN_QUIET_MS = 20
 
     def __init__(
         self,

@@ -6,16 +6,16 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
-
-from rich.console import Console, RenderableType
-from rich.live import Live
+from typing import TYPE_CHECKING, Any
 
 from collector import Option, Sink, SinkSpec, hookimpl
 from collector.options import choice, count, number_above_zero
 from plugins.live import groups
 from plugins.live.board import LiveBoard
-from plugins.live.table import render
+
+if TYPE_CHECKING:  # rich is imported when a live view is drawn, not when plugins load
+    from rich.console import Console, RenderableType
+    from rich.live import Live
 
 # Lines around the rows: the header, the "not shown" line and the summary.
 _FRAME_LINES = 3
@@ -59,6 +59,9 @@ class LiveSink(Sink):
         self._redirected: list[tuple[logging.StreamHandler, Any]] = []
 
     def open(self) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
         self.console = self.console or Console()
         self._live = Live(
             console=self.console,
@@ -74,6 +77,8 @@ class LiveSink(Sink):
         max_rows = self.max_rows
         if max_rows is None and self.console is not None and self.console.is_terminal:
             max_rows = max(5, self.console.size.height - _FRAME_LINES)
+        from plugins.live.table import render
+
         return render(self.board.snapshot(self.clock(), max_rows, self.fold))
 
     def write(self, events: list[dict[str, Any]]) -> None:

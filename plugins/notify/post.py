@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import urllib3
-
 RETRY_STATUSES = frozenset({408, 425, 429})
 
 
@@ -22,9 +20,12 @@ class Poster:
     """Posts to one URL over a connection pool; never follows redirects, never retries itself."""
 
     def __init__(self, url: str, timeout: float) -> None:
+        import urllib3  # when a notify sink starts, not whenever the collector loads plugins
+
         self.url = url
         self.timeout = urllib3.Timeout(connect=min(5.0, timeout), read=timeout)
         self.pool = urllib3.PoolManager(retries=False, timeout=self.timeout)
+        self._no_answer = urllib3.exceptions.HTTPError
 
     def post(self, body: bytes, headers: dict[str, str]) -> None:
         """Send; raises ``TemporaryFailure`` or ``PermanentFailure`` (messages without the
@@ -34,7 +35,7 @@ class Poster:
             response: Any = self.pool.request(
                 "POST", self.url, body=body, headers=headers, redirect=False
             )
-        except urllib3.exceptions.HTTPError as exc:
+        except self._no_answer as exc:
             raise TemporaryFailure(f"no answer ({type(exc).__name__})") from None
         status = response.status
         if 200 <= status < 300:
