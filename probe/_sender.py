@@ -99,6 +99,7 @@ class Sender:
 
     # -- the thread ------------------------------------------------------------------------
     def run(self) -> None:
+        _leave_signals_to_the_program()
         try:
             self._open()
             self._loop()
@@ -321,3 +322,14 @@ class Sender:
             f"no peer at {self.endpoint} has accepted an event after {WARN_AFTER:.0f} s "
             f"({why}); {waiting} events wait"
         )
+
+
+def _leave_signals_to_the_program() -> None:
+    """Block SIGINT and SIGTERM in this thread, and so in ZeroMQ's threads, which start from it
+    and inherit its mask: the kernel then hands them to the program's own threads. A signal
+    taken here would interrupt the final flush (``context.term``) and lose what it still held."""
+    import contextlib
+    import signal
+
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # no POSIX signal masks
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
