@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 RUNNING, DONE, FAILED, STALLED, IDLE = "running", "done", "failed", "stalled", "idle"
+#: A stream's state after an event of each kind (``mark`` and ``run`` leave it as it was).
+STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 #: The ``unit`` of a stream of function calls.
 CALLS = "call"
 #: A group's state is the liveliest of its members' states: the first of these that occurs.

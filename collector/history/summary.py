@@ -20,11 +20,19 @@ from dateutil.parser import isoparse
 
 from collector.format import finite_fields, finite_number
 from collector.pool import PoolSums
-from collector.states import DONE, FAILED, IDLE, LIVELIEST, RUNNING, STALLED, quiet_state
+from collector.states import (
+    DONE,
+    FAILED,
+    IDLE,
+    LIVELIEST,
+    RUNNING,
+    STALLED,
+    STATE_OF_KIND,
+    quiet_state,
+)
 
 #: The order states are counted and groups listed in: failed first, for attention.
 STATES = (FAILED, RUNNING, STALLED, IDLE, DONE)
-_STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 _UTC = timezone.utc
 _CANONICAL_LENGTH = len("2026-11-27T23:59:59.123456+00:00")
 _NEVER_LATE = "~"  # sorts after every timestamp
@@ -147,7 +155,7 @@ def summarise_runs(
             if kind == "run":
                 _run_event(run, event, stamp)
                 continue
-            state = _STATE_OF_KIND.get(kind)
+            state = STATE_OF_KIND.get(kind)
             if state is None:  # marks, and kinds this version does not know, are not streams
                 continue
             key = (get("host"), get("pid"), get("probe"))
@@ -256,7 +264,7 @@ def summarise_streams(batches: Iterable[list[dict[str, Any]]], run_id: str) -> l
         if event.get("run") != run_id:
             continue
         kind = event.get("event")
-        state = _STATE_OF_KIND.get(kind)
+        state = STATE_OF_KIND.get(kind)
         name = event.get("probe")
         when = event_time(event.get("timestamp"))
         if state is None or when is None or not isinstance(name, str):

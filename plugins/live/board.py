@@ -12,14 +12,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from collector.format import finite_fields, finite_number
-from collector.states import CALLS, DONE, FAILED, IDLE, RUNNING, STALLED, quiet_state
+from collector.states import CALLS, DONE, FAILED, IDLE, RUNNING, STALLED, STATE_OF_KIND, quiet_state
 
 NOTED = "noted"
 NO_PROBE = "(no probe)"
 #: How many runs the view describes above its rows (the latest ones).
 RUNS_SHOWN = 3
 
-_STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 # Which rows to keep on screen when there are too many: lower first.
 _RANK = {FAILED: 0, RUNNING: 1, STALLED: 2, IDLE: 3, NOTED: 4, DONE: 5}
 
@@ -264,7 +263,7 @@ def _apply(row: StreamRow, event: dict[str, Any], now: float) -> None:
     row.rate = numbers.get("rate", row.rate)
     if "unit" in event:
         row.unit = event["unit"]
-    state = _STATE_OF_KIND.get(kind)
+    state = STATE_OF_KIND.get(kind)
     if kind == "start":
         row.rate = None
         row.data = None

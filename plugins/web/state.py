@@ -15,11 +15,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.states import DONE, FAILED, RUNNING, STATE_OF_KIND
 from collector.text import inert
 
-RUNNING, DONE, FAILED, NOTED = "running", "done", "failed", "noted"
+NOTED = "noted"
 RUN_KIND, RUN_PROBE = "run", "<run>"
-_STATE_OF_KIND = {"start": RUNNING, "progress": RUNNING, "end": DONE, "error": FAILED}
 _DATA_FIELDS = 8
 _TEXT = 200
 _REMOVALS_KEPT = 1000
@@ -321,7 +321,7 @@ def _apply(stream: Stream, event: dict[str, Any], now: float, points: int) -> No
         data = get("data")
         if data and isinstance(data, dict):
             stream.data = data
-    state = _STATE_OF_KIND.get(kind)
+    state = STATE_OF_KIND.get(kind)
     if state is not None:
         stream.state = state
         _add_point(stream, now, points)
